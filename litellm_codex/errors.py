@@ -1,0 +1,378 @@
+"""Errors raised by litellm-codex, and the one place upstream failures become LiteLLM errors.
+
+The package raises two families. Code that runs without LiteLLM (credentials, login flows,
+the CLI, the pure cores) raises our own classes; the provider layer turns every failure into
+a LiteLLM exception class with :func:`to_litellm`, so Router retries, fallbacks and cooldowns
+see the classes they know::
+
+    LiteLLMCodexError                      base of everything we raise ourselves
+    ├── CredentialsError                   no usable credentials; the user must act
+    │   ├── NotLoggedInError               nothing stored  -> "run `litellm-codex login P`"
+    │   ├── LoginExpiredError              refresh token expired / reused / revoked
+    │   ├── NoAccessError                  logged in, but the account lacks access (403)
+    │   └── StoreError                     the credential store cannot be read or written
+    ├── LoginError                         an interactive login failed (denied, expired, ...)
+    ├── ConfigurationError                 a parameter or setting we cannot honour
+    └── UpstreamError                      the upstream API answered with an error
+        └── StreamError                    a stream broke: dropped, stalled, malformed,
+                                           ended without a final event, or failed in-band
+
+:func:`to_litellm` maps them (status codes as the upstream gave them)::
+
+    CredentialsError / 401            -> litellm.AuthenticationError
+    NoAccessError / 403               -> litellm.PermissionDeniedError
+    400 context too long              -> litellm.ContextWindowExceededError
+    400 / 422 / ConfigurationError    -> litellm.BadRequestError
+    404 unknown model                 -> litellm.NotFoundError
+    402 quota / 429                   -> litellm.RateLimitError (reset time in the message)
+    408 / idle stream / timeouts      -> litellm.Timeout
+    500, other 5xx                    -> litellm.InternalServerError
+    502 / 503 / 504                   -> litellm.ServiceUnavailableError
+    StreamError (no status)           -> litellm.APIConnectionError
+
+Messages never contain secrets: every message built here goes through :func:`redact`.
+This module imports LiteLLM lazily, inside :func:`to_litellm`, so the CLI stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "ConfigurationError",
+    "CredentialsError",
+    "LiteLLMCodexError",
+    "LoginError",
+    "LoginExpiredError",
+    "NoAccessError",
+    "NotLoggedInError",
+    "StoreError",
+    "StreamError",
+    "UpstreamError",
+    "login_command",
+    "parse_error_body",
+    "redact",
+    "to_litellm",
+]
+
+#: CLI spelling of each provider, used in "run `litellm-codex login ...`" hints.
+_CLI_NAMES = {
+    "openai-codex": "openai-codex",
+    "openai_codex": "openai-codex",
+    "github_copilot": "github-copilot",
+    "github-copilot": "github-copilot",
+}
+
+
+def login_command(provider: str) -> str:
+    """The command a user runs to log in to ``provider``."""
+    return f"litellm-codex login {_CLI_NAMES.get(provider, provider)}"
+
+
+# Bearer tokens, JWTs, GitHub tokens (gho_/ghu_/ghp_/github_pat_), OpenAI keys and Copilot
+# tokens (tid=...;exp=...). Anything that looks like one is cut out of messages.
+_SECRET_PATTERNS = [
+    re.compile(r"(?i)(bearer|token)\s+[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
+    re.compile(r"\b(gh[opusr]_|github_pat_)[A-Za-z0-9_]{8,}"),
+    re.compile(r"\bsk-[A-Za-z0-9_-]{8,}"),
+    re.compile(r"\btid=[^\s\"',]{8,}"),
+    re.compile(
+        r"(?i)(\"?(?:access_token|refresh_token|id_token|api_key|code_verifier|device_code)\"?"
+        r"\s*[:=]\s*\"?)[^\s\"',&]{4,}"
+    ),
+]
+
+
+def redact(text: str) -> str:
+    """Replace anything that looks like a credential in ``text`` with ``[redacted]``."""
+    for pattern in _SECRET_PATTERNS:
+        if pattern.groups:
+            text = pattern.sub(lambda m: m.group(1) + "[redacted]", text)
+        else:
+            text = pattern.sub("[redacted]", text)
+    return text
+
+
+class LiteLLMCodexError(Exception):
+    """Base class of every error litellm-codex raises itself."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))
+
+    @property
+    def message(self) -> str:
+        """The (redacted) message."""
+        return str(self.args[0]) if self.args else ""
+
+
+class CredentialsError(LiteLLMCodexError):
+    """No usable credentials: the user has to log in (again) or fix the store."""
+
+    def __init__(self, message: str, *, provider: str) -> None:
+        super().__init__(message)
+        #: Provider name (``openai-codex`` or ``github_copilot``).
+        self.provider = provider
+
+
+class NotLoggedInError(CredentialsError):
+    """Nothing is stored for the provider."""
+
+    def __init__(self, provider: str, detail: str = "") -> None:
+        hint = f"run `{login_command(provider)}`"
+        text = f"not logged in to {_CLI_NAMES.get(provider, provider)}: {hint}"
+        super().__init__(f"{text} ({detail})" if detail else text, provider=provider)
+
+
+class LoginExpiredError(CredentialsError):
+    """The stored login can no longer be refreshed (refresh token expired, reused or revoked)."""
+
+    def __init__(self, provider: str, reason: str) -> None:
+        super().__init__(
+            f"the stored {_CLI_NAMES.get(provider, provider)} login cannot be refreshed "
+            f"({reason}); log in again: run `{login_command(provider)}`",
+            provider=provider,
+        )
+        #: Why the login is gone, e.g. ``refresh_token_reused``.
+        self.reason = reason
+
+
+class NoAccessError(CredentialsError):
+    """Logged in, but the account has no access (e.g. no Copilot seat, Codex not enabled)."""
+
+
+class StoreError(CredentialsError):
+    """The credential store cannot be used (no keyring when forced, unreadable file)."""
+
+
+class LoginError(LiteLLMCodexError):
+    """An interactive login did not complete (denied, code expired, timed out, state mismatch)."""
+
+
+class ConfigurationError(LiteLLMCodexError):
+    """A parameter or setting that cannot be honoured; the message names it."""
+
+
+class UpstreamError(LiteLLMCodexError):
+    """The upstream API answered with an error.
+
+    ``status`` is the HTTP status (``None`` for failures reported inside a stream),
+    ``code`` the machine-readable code when the body had one (``usage_limit_reached``,
+    ``context_length_exceeded``, ``model_not_supported``...), ``headers`` the response
+    headers worth passing on (rate-limit and quota headers, ``retry-after``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.headers: dict[str, str] = dict(headers or {})
+        #: Seconds until a retry makes sense, when the upstream said so.
+        self.retry_after = retry_after
+
+
+class StreamError(UpstreamError):
+    """A stream broke: dropped connection, idle timeout, malformed event, no final event,
+    or a failure reported inside the stream (``response.failed`` / ``error``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        timed_out: bool = False,
+        headers: Mapping[str, str] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message, status=status, code=code, headers=headers, retry_after=retry_after
+        )
+        #: True when the stream was ended by the idle timeout.
+        self.timed_out = timed_out
+
+
+# --------------------------------------------------------------------------------------
+# Parsing error bodies (pure)
+
+_CONTEXT_CODES = {"context_length_exceeded", "string_above_max_length"}
+_CONTEXT_TEXT = re.compile(
+    r"(?i)context[ _](length|window)|maximum context|too many tokens|prompt is too long"
+)
+_QUOTA_CODES = {
+    "usage_limit_reached",
+    "usage_not_included",
+    "insufficient_quota",
+    "quota_exceeded",
+    "rate_limit_exceeded",
+}
+_MODEL_CODES = {"model_not_supported", "model_not_found", "unsupported_model"}
+
+
+def parse_error_body(body: bytes | str | Mapping[str, Any] | None) -> tuple[str | None, str]:
+    """Return ``(code, message)`` from any of the error body shapes the upstreams use.
+
+    Shapes seen: ``{"detail": "..."}`` and ``{"detail": {"code": ...}}`` (ChatGPT backend
+    gates), ``{"error": {"message", "type", "code"}}`` (OpenAI / Copilot),
+    ``{"error": "code", "error_description": "..."}`` (OAuth), ``{"message": ...}``
+    (GitHub), and plain text.
+    """
+    data: Any = body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if isinstance(body, str):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            text = body.strip()
+            return None, text[:500] or "(empty body)"
+    if not isinstance(data, Mapping):
+        return None, str(data)[:500]
+
+    code: str | None = None
+    message = ""
+    err = data.get("error")
+    if isinstance(err, Mapping):
+        code = _first_str(err.get("code"), err.get("type"))
+        message = _first_str(err.get("message"), err.get("error_description")) or ""
+        # Codex 429 bodies carry `type: usage_limit_reached` and a separate `code`; the type
+        # is the more specific of the two.
+        if isinstance(err.get("type"), str) and err["type"] in _QUOTA_CODES:
+            code = err["type"]
+    elif isinstance(err, str):
+        code = err
+        message = _first_str(data.get("error_description"), data.get("message")) or ""
+    detail = data.get("detail")
+    if isinstance(detail, str):
+        message = message or detail
+    elif isinstance(detail, Mapping):
+        code = code or _first_str(detail.get("code"))
+        message = message or _first_str(detail.get("message")) or ""
+    code = code or _first_str(data.get("code"))
+    message = message or _first_str(data.get("message")) or (code or json.dumps(data)[:500])
+    return code, message
+
+
+def _first_str(*values: Any) -> str | None:
+    for value in values:
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = lowered.get(name)
+        if value:
+            try:
+                return max(0.0, float(value) * scale)
+            except ValueError:
+                continue
+    return None
+
+
+def upstream_error(
+    status: int | None,
+    headers: Mapping[str, str] | None,
+    body: bytes | str | Mapping[str, Any] | None,
+    *,
+    prefix: str = "",
+) -> UpstreamError:
+    """Build an :class:`UpstreamError` from an HTTP error response (pure)."""
+    code, message = parse_error_body(body)
+    headers = dict(headers or {})
+    text = f"{prefix}{message}" if prefix else message
+    if status is not None:
+        text = f"{text} (HTTP {status}" + (f", {code})" if code else ")")
+    return UpstreamError(
+        text, status=status, code=code, headers=headers, retry_after=_retry_after(headers)
+    )
+
+
+# --------------------------------------------------------------------------------------
+# The one conversion into LiteLLM exception classes
+
+
+def to_litellm(
+    exc: BaseException, *, provider: str, model: str, hint: str | None = None
+) -> Exception:
+    """Return the LiteLLM exception that stands for ``exc``.
+
+    LiteLLM exceptions pass through unchanged. ``hint`` is appended to the message (for
+    example the list of available models on a 404).
+    """
+    import httpx
+    import litellm
+
+    if isinstance(exc, tuple(litellm.LITELLM_EXCEPTION_TYPES)):
+        return exc  # type: ignore[return-value]
+    kw: dict[str, Any] = {"llm_provider": provider, "model": model}
+
+    def msg(text: str) -> str:
+        return redact(f"{text} {hint}" if hint else text)
+
+    if isinstance(exc, NoAccessError):
+        return litellm.PermissionDeniedError(
+            message=msg(exc.message),
+            response=httpx.Response(403, request=_fake_request()),
+            **kw,
+        )
+    if isinstance(exc, CredentialsError):
+        return litellm.AuthenticationError(message=msg(exc.message), **kw)
+    if isinstance(exc, ConfigurationError):
+        return litellm.BadRequestError(message=msg(exc.message), **kw)
+    if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+        return litellm.Timeout(message=msg(f"request timed out: {exc}"), **kw)
+    if isinstance(exc, httpx.TransportError):
+        return litellm.APIConnectionError(message=msg(f"connection failed: {exc!r}"), **kw)
+    if not isinstance(exc, UpstreamError):
+        return litellm.APIConnectionError(message=msg(f"{type(exc).__name__}: {exc}"), **kw)
+
+    status, code, text = exc.status, exc.code, exc.message
+    headers = exc.headers
+    response = httpx.Response(status or 500, headers=headers, request=_fake_request())
+    if isinstance(exc, StreamError) and exc.timed_out:
+        return litellm.Timeout(message=msg(text), **kw)
+    if code in _CONTEXT_CODES or (status in (400, 413, None) and _CONTEXT_TEXT.search(text)):
+        return litellm.ContextWindowExceededError(message=msg(text), response=response, **kw)
+    if status == 429 or status == 402 or code in _QUOTA_CODES:
+        if exc.retry_after is not None and "retry" not in text.lower():
+            text = f"{text}; retry after {exc.retry_after:g}s"
+        return litellm.RateLimitError(message=msg(text), response=response, **kw)
+    if status == 401:
+        return litellm.AuthenticationError(message=msg(text), response=response, **kw)
+    if status == 403:
+        return litellm.PermissionDeniedError(message=msg(text), response=response, **kw)
+    if status == 404 or code in _MODEL_CODES:
+        return litellm.NotFoundError(message=msg(text), response=response, **kw)
+    if status == 408:
+        return litellm.Timeout(message=msg(text), **kw)
+    if status is not None and 400 <= status < 500:
+        return litellm.BadRequestError(message=msg(text), response=response, **kw)
+    if status in (502, 503, 504):
+        return litellm.ServiceUnavailableError(message=msg(text), response=response, **kw)
+    if status is not None and status >= 500:
+        return litellm.InternalServerError(message=msg(text), response=response, **kw)
+    if code in ("server_error", "server_is_overloaded", "slow_down"):
+        return litellm.ServiceUnavailableError(message=msg(text), response=response, **kw)
+    # A stream that broke without a status: dropped connection, no final event, garbage.
+    return litellm.APIConnectionError(message=msg(text), **kw)
+
+
+def _fake_request() -> Any:
+    import httpx
+
+    # LiteLLM exception classes want an httpx.Response with a request attached.
+    return httpx.Request("POST", "https://litellm-codex.invalid/")
