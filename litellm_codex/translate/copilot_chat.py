@@ -1,0 +1,705 @@
+"""GitHub Copilot ``/chat/completions``: request building and answer normalisation (pure).
+
+Copilot's chat endpoint speaks OpenAI Chat Completions, but the models behind it (OpenAI,
+Anthropic, Google) leak their own habits into the wire format. This module builds the
+request body and headers, and turns whatever comes back into the neutral
+:mod:`litellm_codex.translate.chat` items. The quirks handled, with their sources in
+``protocols/github-copilot.md``:
+
+- chunks with an empty ``choices`` list (Azure ``prompt_filter_results``, the trailing
+  ``include_usage`` chunk) are skipped, but their ``usage`` is kept (§3.6);
+- Claude sends every parallel tool call on ``index: 0`` and marks a new call only by a new
+  ``id``; a new id on a used index starts a new call at a fresh output index (§3.6 quirk 1);
+- Claude non-stream answers split text and tool calls across ``choices[0]`` and
+  ``choices[1]``; all choices are merged into one message (§3.6 quirk 3);
+- newer Claude models may answer with an Anthropic-native body (``content`` blocks,
+  ``stop_reason``, ``input_tokens``) and no ``choices`` at all (§3.6 quirk 4);
+- reasoning arrives as ``reasoning_text`` (Gemini, Claude) or ``reasoning_content`` /
+  ``thinking`` (§3.6 quirk 5);
+- tool call ids longer than 64 characters are rejected; they are shortened
+  deterministically and restored in answers (§3.6 quirk 6);
+- GPT-5 and o-series models reject ``max_tokens`` on chat (§3.5).
+
+Nothing here does I/O or imports LiteLLM.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from litellm_codex.errors import StreamError, UpstreamError, parse_error_body
+from litellm_codex.translate.chat import (
+    ChatDelta,
+    ChatFinish,
+    ChatResult,
+    ToolCall,
+    ToolCallDelta,
+    Usage,
+)
+
+__all__ = [
+    "CHAT_PASSTHROUGH_PARAMS",
+    "COPILOT_INTEGRATION_ID",
+    "EDITOR_PLUGIN_VERSION",
+    "EDITOR_VERSION",
+    "FINISH_REASON_MAP",
+    "GITHUB_API_VERSION",
+    "MAX_TOOL_CALL_ID_LENGTH",
+    "OPENAI_INTENT",
+    "REASONING_MODEL_DROPPED_PARAMS",
+    "STATIC_HEADERS",
+    "USER_AGENT",
+    "BuiltChatRequest",
+    "CopilotChatStreamTranslator",
+    "build_chat_request",
+    "has_image_parts",
+    "initiator",
+    "parse_chat_response",
+    "parse_usage",
+    "request_headers",
+    "restore_tool_call_id",
+    "shorten_tool_call_id",
+    "uses_max_completion_tokens",
+]
+
+# --------------------------------------------------------------------------------------
+# Static headers (protocols/github-copilot.md §3.2). The values follow what the working
+# third-party clients send (copilot-api, LiteLLM); a missing Editor-Version gives
+# `400 missing Editor-Version header for IDE auth`, too old a version gives HTTP 466.
+
+EDITOR_VERSION = "vscode/1.104.3"
+EDITOR_PLUGIN_VERSION = "copilot-chat/0.26.7"
+COPILOT_INTEGRATION_ID = "vscode-chat"
+USER_AGENT = "GitHubCopilotChat/0.26.7"
+GITHUB_API_VERSION = "2025-04-01"
+#: The chat-panel intent, as copilot-api and LiteLLM send it (§3.2).
+OPENAI_INTENT = "conversation-panel"
+
+STATIC_HEADERS: Mapping[str, str] = {
+    "Editor-Version": EDITOR_VERSION,
+    "Editor-Plugin-Version": EDITOR_PLUGIN_VERSION,
+    "Copilot-Integration-Id": COPILOT_INTEGRATION_ID,
+    "User-Agent": USER_AGENT,
+    "X-GitHub-Api-Version": GITHUB_API_VERSION,
+}
+
+#: Copilot rejects longer tool call ids (§3.6 quirk 6; nanobot issue #1554).
+MAX_TOOL_CALL_ID_LENGTH = 64
+
+#: Request parameters passed to Copilot as they are. Anything else the caller sent is
+#: reported in :attr:`BuiltChatRequest.dropped` so the provider can warn once.
+CHAT_PASSTHROUGH_PARAMS: frozenset[str] = frozenset(
+    {
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "response_format",
+        "temperature",
+        "top_p",
+        "stop",
+        "n",
+        "reasoning_effort",
+        "max_tokens",
+        "max_completion_tokens",
+        "presence_penalty",
+        "frequency_penalty",
+        "seed",
+        "logit_bias",
+        "logprobs",
+        "top_logprobs",
+        "user",
+        "prediction",
+        "thinking",
+    }
+)
+
+#: Sampling knobs that OpenAI reasoning models (o-series, GPT-5) refuse on Chat
+#: Completions; dropped for those models so a framework's harmless default cannot fail
+#: the request (SPEC §4 "Parameters the backend rejects ... are dropped").
+REASONING_MODEL_DROPPED_PARAMS: frozenset[str] = frozenset(
+    {
+        "temperature",
+        "top_p",
+        "presence_penalty",
+        "frequency_penalty",
+        "logprobs",
+        "top_logprobs",
+        "logit_bias",
+    }
+)
+
+# o1, o3, o4-mini, gpt-5, gpt-5.1-codex, gpt-5-mini ... (§3.5: "GPT-5 and o-series on chat
+# reject `max_tokens`"). Claude, Gemini and GPT-4.x keep `max_tokens`.
+_REASONING_MODEL = re.compile(r"^(o\d|gpt-5)", re.IGNORECASE)
+
+#: Upstream finish reasons -> OpenAI's. Copilot's own values first, then the Anthropic
+#: ``stop_reason`` values seen in Anthropic-native bodies (§3.6 quirk 4).
+FINISH_REASON_MAP: Mapping[str, str] = {
+    "stop": "stop",
+    "length": "length",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+    "content_filter": "content_filter",
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+
+# When several choices end differently (Claude's split answers), the most telling reason
+# wins: a cut-off or filtered answer must not be reported as a clean stop.
+_FINISH_PRIORITY = ("content_filter", "length", "tool_calls", "stop")
+
+_IMAGE_PART_TYPES = frozenset({"image_url", "input_image", "image"})
+_TEXT_PART_TYPES = frozenset({"text", "input_text"})
+_REASONING_FIELDS = ("reasoning_text", "reasoning_content", "thinking")
+
+
+# --------------------------------------------------------------------------------------
+# Tool call ids
+
+
+def shorten_tool_call_id(call_id: str) -> str:
+    """``call_id`` if it fits in 64 characters, else a deterministic 64-character stand-in.
+
+    The stand-in keeps a readable prefix and ends with a hash of the whole id, so two long
+    ids that share a prefix stay distinct and the same id always maps to the same value
+    (a conversation replayed turn after turn sends the same shortened ids).
+    """
+    if len(call_id) <= MAX_TOOL_CALL_ID_LENGTH:
+        return call_id
+    digest = hashlib.sha256(call_id.encode("utf-8")).hexdigest()[:24]
+    keep = MAX_TOOL_CALL_ID_LENGTH - len(digest) - 1
+    return f"{call_id[:keep]}_{digest}"
+
+
+def restore_tool_call_id(call_id: str, id_map: Mapping[str, str]) -> str:
+    """The caller's original id for ``call_id`` (``id_map``: shortened -> original)."""
+    return id_map.get(call_id, call_id)
+
+
+# --------------------------------------------------------------------------------------
+# Requests
+
+
+@dataclass(frozen=True)
+class BuiltChatRequest:
+    """A Copilot ``/chat/completions`` body and what was left out of it."""
+
+    body: dict[str, Any]
+    #: Names of caller parameters not sent (the provider warns once about each).
+    dropped: tuple[str, ...] = ()
+    #: Shortened tool call id -> the caller's original, for restoring ids in answers.
+    tool_call_ids: dict[str, str] = field(default_factory=dict)
+
+
+def uses_max_completion_tokens(model: str) -> bool:
+    """Whether ``model`` wants ``max_completion_tokens`` instead of ``max_tokens``."""
+    return bool(_REASONING_MODEL.match(model))
+
+
+def build_chat_request(
+    model: str,
+    messages: Sequence[Mapping[str, Any]],
+    params: Mapping[str, Any],
+    *,
+    stream: bool,
+) -> BuiltChatRequest:
+    """The body for ``POST {api}/chat/completions``.
+
+    ``messages`` are OpenAI chat messages as plain mappings; they pass through unchanged
+    (system messages stay ``system``: LiteLLM's built-in provider turned them into
+    ``assistant`` messages, §5.4) except for over-long tool call ids. ``params`` are the
+    OpenAI parameters the caller set; ``None`` values count as unset.
+    """
+    id_map: dict[str, str] = {}
+    out_messages = [_shorten_ids_in_message(m, id_map) for m in messages]
+    reasoning_model = uses_max_completion_tokens(model)
+
+    body: dict[str, Any] = {"model": model, "messages": out_messages}
+    dropped: list[str] = []
+    for name, value in params.items():
+        if value is None or name in ("stream", "stream_options", "extra_body"):
+            continue
+        if name not in CHAT_PASSTHROUGH_PARAMS or (
+            reasoning_model and name in REASONING_MODEL_DROPPED_PARAMS
+        ):
+            dropped.append(name)
+            continue
+        body[name] = value
+
+    if reasoning_model and "max_tokens" in body:
+        limit = body.pop("max_tokens")
+        body.setdefault("max_completion_tokens", limit)
+
+    body["stream"] = stream
+    if stream:
+        # Always ask for usage: the stream's ChatFinish carries it either way, and the
+        # provider decides whether the caller sees a usage chunk.
+        options = params.get("stream_options")
+        body["stream_options"] = {**(options if isinstance(options, Mapping) else {})}
+        body["stream_options"]["include_usage"] = True
+
+    extra = params.get("extra_body")
+    if isinstance(extra, Mapping):
+        body.update(extra)
+    return BuiltChatRequest(body=body, dropped=tuple(sorted(dropped)), tool_call_ids=id_map)
+
+
+def _shorten_ids_in_message(message: Mapping[str, Any], id_map: dict[str, str]) -> dict[str, Any]:
+    out = dict(message)
+
+    def short(call_id: Any) -> Any:
+        if not isinstance(call_id, str):
+            return call_id
+        new = shorten_tool_call_id(call_id)
+        if new != call_id:
+            id_map[new] = call_id
+        return new
+
+    calls = out.get("tool_calls")
+    if isinstance(calls, list):
+        new_calls: list[Any] = []
+        for call in calls:
+            if isinstance(call, Mapping) and "id" in call:
+                call = {**call, "id": short(call["id"])}
+            new_calls.append(call)
+        out["tool_calls"] = new_calls
+    if "tool_call_id" in out:
+        out["tool_call_id"] = short(out["tool_call_id"])
+    return out
+
+
+def _parts(content: Any) -> list[Mapping[str, Any]]:
+    if isinstance(content, list):
+        return [p for p in content if isinstance(p, Mapping)]
+    return []
+
+
+def has_image_parts(messages: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether any message carries an image part (``image_url``, ``input_image``, ``image``)."""
+    return any(
+        part.get("type") in _IMAGE_PART_TYPES
+        for message in messages
+        for part in _parts(message.get("content"))
+    )
+
+
+def _has_real_content(content: Any) -> bool:
+    if isinstance(content, str):
+        return bool(content.strip())
+    for part in _parts(content):
+        kind = part.get("type")
+        if kind in _IMAGE_PART_TYPES:
+            return True
+        if kind in _TEXT_PART_TYPES and str(part.get("text") or "").strip():
+            return True
+    return False
+
+
+def initiator(messages: Sequence[Mapping[str, Any]]) -> str:
+    """``user`` when the last message is a user message with text or images, else ``agent``.
+
+    Copilot bills premium requests only for ``X-Initiator: user`` (§3.3). Tool results,
+    assistant prefills and empty user turns are follow-ups of an agent loop. This is the
+    last-message rule (opencode), not LiteLLM's "any assistant or tool message" rule,
+    which bills every later user prompt of a multi-turn chat as ``agent``.
+    """
+    if not messages:
+        return "agent"
+    last = messages[-1]
+    if last.get("role") == "user" and _has_real_content(last.get("content")):
+        return "user"
+    return "agent"
+
+
+def request_headers(
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    has_images: bool | None = None,
+    caller_headers: Mapping[str, str] | None = None,
+    request_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    intent: str = OPENAI_INTENT,
+) -> dict[str, str]:
+    """Copilot request headers, without ``Authorization`` (the credential source adds it).
+
+    ``has_images`` defaults to scanning ``messages``. ``caller_headers`` (the caller's
+    ``extra_headers``) win over ours, name for name and case-insensitively, so a caller
+    can set its own ``X-Initiator``. ``request_id`` makes ``X-Request-Id`` (a fresh uuid per
+    request; replaceable for tests).
+    """
+    headers: dict[str, str] = {
+        **STATIC_HEADERS,
+        "Content-Type": "application/json",
+        "OpenAI-Intent": intent,
+        "X-Request-Id": request_id(),
+        "X-Initiator": initiator(messages),
+    }
+    if has_images is None:
+        has_images = has_image_parts(messages)
+    if has_images:
+        # Required on requests that carry images, and only on those (§3.2, zed PR#33552).
+        headers["Copilot-Vision-Request"] = "true"
+    for name, value in (caller_headers or {}).items():
+        for ours in [k for k in headers if k.lower() == name.lower()]:
+            del headers[ours]
+        headers[name] = value
+    return headers
+
+
+# --------------------------------------------------------------------------------------
+# Answers
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _opt_int(mapping: Any, key: str) -> int | None:
+    if isinstance(mapping, Mapping):
+        value = mapping.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def parse_usage(usage: Mapping[str, Any]) -> Usage:
+    """OpenAI-shaped or Anthropic-shaped ``usage`` as :class:`Usage`."""
+    if "prompt_tokens" in usage or "completion_tokens" in usage:
+        prompt = _int(usage.get("prompt_tokens"))
+        completion = _int(usage.get("completion_tokens"))
+        total = _int(usage.get("total_tokens")) or prompt + completion
+        return Usage(
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            total_tokens=total,
+            cached_tokens=_opt_int(usage.get("prompt_tokens_details"), "cached_tokens"),
+            reasoning_tokens=_opt_int(usage.get("completion_tokens_details"), "reasoning_tokens"),
+        )
+    # Anthropic: input_tokens excludes cache reads and writes, OpenAI's prompt_tokens
+    # includes them.
+    cached = _opt_int(usage, "cache_read_input_tokens")
+    prompt = (
+        _int(usage.get("input_tokens"))
+        + (cached or 0)
+        + _int(usage.get("cache_creation_input_tokens"))
+    )
+    completion = _int(usage.get("output_tokens"))
+    return Usage(
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        total_tokens=prompt + completion,
+        cached_tokens=cached,
+    )
+
+
+def _reasoning_of(delta: Mapping[str, Any]) -> str | None:
+    # One field per chunk: an upstream that filled two of them would otherwise have its
+    # reasoning doubled.
+    for name in _REASONING_FIELDS:
+        value = delta.get(name)
+        if isinstance(value, Mapping):  # {"thinking": {"text"|"thinking": ...}}
+            value = value.get("text") or value.get("thinking")
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _final_finish(reasons: Iterable[str], saw_tool_calls: bool) -> str:
+    mapped = {FINISH_REASON_MAP.get(r, "stop") for r in reasons}
+    reason = next((r for r in _FINISH_PRIORITY if r in mapped), "stop")
+    if reason == "stop" and saw_tool_calls:
+        # Claude may end a tool-calling answer with "stop" (or split the answer so that
+        # the text choice says "stop"); OpenAI clients only run tools on "tool_calls".
+        reason = "tool_calls"
+    return reason
+
+
+def _in_band_error(chunk: Mapping[str, Any]) -> StreamError | None:
+    err = chunk.get("error")
+    if err is None or chunk.get("choices"):
+        return None
+    code, message = parse_error_body({"error": err} if not isinstance(err, str) else chunk)
+    return StreamError(f"Copilot reported an error in the stream: {message}", code=code)
+
+
+@dataclass
+class _StreamCall:
+    out_index: int
+    upstream_id: str | None
+    named: bool = False
+
+
+class CopilotChatStreamTranslator:
+    """Turns Copilot chat stream chunks into :class:`ChatDelta` items and one :class:`ChatFinish`.
+
+    Feed each decoded ``data:`` JSON object to :meth:`feed` (or the raw ``data`` text to
+    :meth:`feed_data`, which understands ``[DONE]``), then call :meth:`finish` at the end
+    of the stream. The finish is emitted only there, because usage may come in a chunk
+    after the one with ``finish_reason`` (the ``include_usage`` trailer).
+
+    ``tool_call_ids`` maps shortened ids back to the caller's (see
+    :attr:`BuiltChatRequest.tool_call_ids`).
+    """
+
+    def __init__(self, *, tool_call_ids: Mapping[str, str] | None = None) -> None:
+        self._id_map = dict(tool_call_ids or {})
+        # (choice index, upstream tool call index) -> the call currently on it.
+        self._calls: dict[tuple[int, int], _StreamCall] = {}
+        self._next_index = 0
+        self._reasons: list[str] = []
+        self._usage: Usage | None = None
+        self._response_id: str | None = None
+        self._model: str | None = None
+        self._done = False
+
+    @property
+    def saw_tool_calls(self) -> bool:
+        """Whether any tool call was streamed."""
+        return self._next_index > 0
+
+    def feed_data(self, data: str) -> list[ChatDelta | ChatFinish]:
+        """Take the text of one SSE ``data:`` field."""
+        if data.strip() == "[DONE]":
+            self._done = True
+            return []
+        try:
+            chunk = json.loads(data)
+        except ValueError as exc:
+            raise StreamError(f"malformed Copilot stream chunk: {data[:200]!r}") from exc
+        if not isinstance(chunk, Mapping):
+            raise StreamError(f"unexpected Copilot stream chunk: {data[:200]!r}")
+        return self.feed(chunk)
+
+    def feed(self, chunk: Mapping[str, Any]) -> list[ChatDelta | ChatFinish]:
+        """Take one decoded chunk; returns the deltas it carries (maybe none)."""
+        error = _in_band_error(chunk)
+        if error is not None:
+            raise error
+        usage = chunk.get("usage")
+        if isinstance(usage, Mapping):
+            self._usage = parse_usage(usage)
+        if isinstance(chunk.get("id"), str) and chunk["id"] and self._response_id is None:
+            self._response_id = chunk["id"]
+        if isinstance(chunk.get("model"), str) and chunk["model"]:
+            self._model = chunk["model"]
+
+        out: list[ChatDelta | ChatFinish] = []
+        choices = chunk.get("choices")
+        # Empty `choices`: the prompt-filter preamble or the usage trailer (§3.6).
+        for choice in choices if isinstance(choices, list) else ():
+            if not isinstance(choice, Mapping):
+                continue
+            delta = choice.get("delta")
+            if isinstance(delta, Mapping):
+                item = self._delta(_int(choice.get("index")), delta)
+                if not item.is_empty():
+                    out.append(item)
+            reason = choice.get("finish_reason")
+            if isinstance(reason, str) and reason:
+                self._reasons.append(reason)
+        return out
+
+    def _delta(self, choice_index: int, delta: Mapping[str, Any]) -> ChatDelta:
+        content = delta.get("content")
+        parts: list[ToolCallDelta] = []
+        for raw in delta.get("tool_calls") or ():
+            if isinstance(raw, Mapping):
+                part = self._tool_call(choice_index, raw)
+                if part is not None:
+                    parts.append(part)
+        return ChatDelta(
+            content=content if isinstance(content, str) and content else None,
+            reasoning_content=_reasoning_of(delta),
+            tool_calls=tuple(parts),
+        )
+
+    def _tool_call(self, choice_index: int, raw: Mapping[str, Any]) -> ToolCallDelta | None:
+        key = (choice_index, _int(raw.get("index")))
+        call_id = raw.get("id") if isinstance(raw.get("id"), str) and raw.get("id") else None
+        function = raw.get("function")
+        function = function if isinstance(function, Mapping) else {}
+        name = function.get("name") if isinstance(function.get("name"), str) else None
+        arguments = function.get("arguments")
+        arguments = arguments if isinstance(arguments, str) else ""
+
+        current = self._calls.get(key)
+        is_new = current is None or (
+            call_id is not None
+            and current.upstream_id is not None
+            and call_id != current.upstream_id
+        )
+        if is_new:
+            # Claude: a new id on an index already used is a separate call (§3.6 quirk 1).
+            current = _StreamCall(out_index=self._next_index, upstream_id=call_id)
+            self._calls[key] = current
+            self._next_index += 1
+            out_id = (
+                restore_tool_call_id(call_id, self._id_map)
+                if call_id is not None
+                # No id at all: give the call a stable one, OpenAI clients need it.
+                else f"call_copilot_{current.out_index}"
+            )
+        else:
+            assert current is not None
+            out_id = None
+            if current.upstream_id is None and call_id is not None:
+                current.upstream_id = call_id
+        out_name = None
+        if name and not current.named:
+            current.named = True
+            out_name = name
+        if not (is_new or out_name or arguments):
+            return None  # a closing chunk that repeats the id only
+        return ToolCallDelta(index=current.out_index, id=out_id, name=out_name, arguments=arguments)
+
+    def finish(self) -> list[ChatDelta | ChatFinish]:
+        """End of the stream: the :class:`ChatFinish`.
+
+        Raises :class:`StreamError` when no choice ever reported a ``finish_reason``: the
+        stream was cut short (Copilot always ends a choice with one, even before
+        ``[DONE]``), and a silently truncated answer must not pass for a complete one.
+        A missing ``[DONE]`` after a finish reason is tolerated.
+        """
+        if not self._reasons:
+            raise StreamError("Copilot stream ended before the answer was finished")
+        return [
+            ChatFinish(
+                finish_reason=_final_finish(self._reasons, self.saw_tool_calls),
+                usage=self._usage,
+                response_id=self._response_id,
+                model=self._model,
+            )
+        ]
+
+
+def _tool_call_from(raw: Mapping[str, Any], fallback: int, id_map: Mapping[str, str]) -> ToolCall:
+    function = raw.get("function")
+    function = function if isinstance(function, Mapping) else {}
+    arguments = function.get("arguments")
+    if isinstance(arguments, Mapping):
+        arguments = json.dumps(arguments)
+    if not isinstance(arguments, str) or not arguments.strip():
+        # An argument-less call (zed: empty arguments become `{}`); "" is not valid JSON.
+        arguments = "{}"
+    call_id = raw.get("id")
+    return ToolCall(
+        id=restore_tool_call_id(call_id, id_map)
+        if isinstance(call_id, str) and call_id
+        else f"call_copilot_{fallback}",
+        name=str(function.get("name") or ""),
+        arguments=arguments,
+    )
+
+
+def parse_chat_response(
+    body: Mapping[str, Any], *, tool_call_ids: Mapping[str, str] | None = None
+) -> ChatResult:
+    """A non-streamed Copilot answer as one :class:`ChatResult`.
+
+    All choices are merged into one message (Claude puts text in ``choices[0]`` and tool
+    calls in ``choices[1]``, §3.6 quirk 3), and Anthropic-native bodies without
+    ``choices`` are read from their ``content`` blocks (quirk 4).
+    """
+    id_map = tool_call_ids or {}
+    error = _in_band_error(body)
+    if error is not None:
+        raise UpstreamError(error.message, code=error.code)
+    choices = body.get("choices")
+    if isinstance(choices, list):
+        return _parse_openai_body(body, choices, id_map)
+    if isinstance(body.get("content"), list):
+        return _parse_anthropic_body(body, id_map)
+    raise UpstreamError(
+        f"unexpected Copilot response: no choices and no content ({json.dumps(body)[:200]})"
+    )
+
+
+def _parse_openai_body(
+    body: Mapping[str, Any], choices: list[Any], id_map: Mapping[str, str]
+) -> ChatResult:
+    texts: list[str] = []
+    reasoning: list[str] = []
+    calls: list[ToolCall] = []
+    seen_ids: set[str] = set()
+    reasons: list[str] = []
+    ordered = sorted(
+        (c for c in choices if isinstance(c, Mapping)), key=lambda c: _int(c.get("index"))
+    )
+    for choice in ordered:
+        message = choice.get("message")
+        message = message if isinstance(message, Mapping) else {}
+        content = message.get("content")
+        if isinstance(content, str) and content:
+            texts.append(content)
+        thought = _reasoning_of(message)
+        if thought:
+            reasoning.append(thought)
+        for raw in message.get("tool_calls") or ():
+            if not isinstance(raw, Mapping):
+                continue
+            call = _tool_call_from(raw, len(calls), id_map)
+            if call.id in seen_ids:
+                continue  # the same call repeated in two choices
+            seen_ids.add(call.id)
+            calls.append(call)
+        reason = choice.get("finish_reason")
+        if isinstance(reason, str) and reason:
+            reasons.append(reason)
+    usage = body.get("usage")
+    return ChatResult(
+        content="".join(texts) if texts else None,
+        reasoning_content="".join(reasoning) if reasoning else None,
+        tool_calls=tuple(calls),
+        finish_reason=_final_finish(reasons, bool(calls)),
+        usage=parse_usage(usage) if isinstance(usage, Mapping) else None,
+        response_id=body.get("id") if isinstance(body.get("id"), str) and body["id"] else None,
+        model=body.get("model") if isinstance(body.get("model"), str) and body["model"] else None,
+    )
+
+
+def _parse_anthropic_body(body: Mapping[str, Any], id_map: Mapping[str, str]) -> ChatResult:
+    texts: list[str] = []
+    reasoning: list[str] = []
+    calls: list[ToolCall] = []
+    for block in body["content"]:
+        if not isinstance(block, Mapping):
+            continue
+        kind = block.get("type")
+        if kind == "text" and isinstance(block.get("text"), str):
+            texts.append(block["text"])
+        elif kind == "thinking" and isinstance(block.get("thinking"), str):
+            reasoning.append(block["thinking"])
+        elif kind == "tool_use":
+            arguments = block.get("input")
+            calls.append(
+                _tool_call_from(
+                    {
+                        "id": block.get("id"),
+                        "function": {
+                            "name": block.get("name"),
+                            "arguments": json.dumps(arguments if arguments is not None else {}),
+                        },
+                    },
+                    len(calls),
+                    id_map,
+                )
+            )
+    reason = body.get("stop_reason")
+    usage = body.get("usage")
+    return ChatResult(
+        content="".join(texts) if texts else None,
+        reasoning_content="".join(reasoning) if reasoning else None,
+        tool_calls=tuple(calls),
+        finish_reason=_final_finish([reason] if isinstance(reason, str) else [], bool(calls)),
+        usage=parse_usage(usage) if isinstance(usage, Mapping) else None,
+        response_id=body.get("id") if isinstance(body.get("id"), str) and body["id"] else None,
+        model=body.get("model") if isinstance(body.get("model"), str) and body["model"] else None,
+    )
