@@ -1,0 +1,406 @@
+"""Registration of our handlers in LiteLLM, and the takeover of ``github_copilot``.
+
+``openai-codex`` is a plain custom provider: an entry in ``litellm.custom_provider_map`` is
+enough. ``github_copilot`` is also the name of LiteLLM's built-in Copilot provider, which
+LiteLLM dispatches *before* custom providers and whose authenticator starts a device-flow
+login and writes under ``~/.config/litellm``. Registering the name alone therefore does not
+work (shared/protocols/litellm-plugin-mechanics.md §3). We take it over with a handful of
+narrow hooks, each applied only when the LiteLLM internal it touches looks as expected:
+
+========  =====================================================================================
+hook      what it does
+========  =====================================================================================
+H1        remove the name from ``litellm.openai_compatible_providers`` (else dispatched early)
+H2        resolve ``github_copilot/<model>`` without ``GithubCopilotConfig`` (device flow)
+H3        no Responses-API bridge for our names (cost-map rows marked ``mode: responses``)
+H4        quarantine LiteLLM's Copilot ``Authenticator``: no disk access, no device flow
+H5        let ``reasoning_effort`` / ``verbosity`` / ``thinking`` through to our handlers
+H6        the same OpenAI-like parameter policy for ``github_copilot`` as for custom providers
+H7        no native Responses / Anthropic-Messages config for the name (proxy endpoints)
+========  =====================================================================================
+
+If a hook cannot be applied to the installed LiteLLM, :func:`register` warns once and the
+alias ``github-copilot/`` (a plain custom provider name that needs no hooks) keeps working.
+Every hook is undone by :func:`unregister`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import litellm
+
+from litellm_codex.models import metadata_rows
+
+__all__ = ["TakeoverWarning", "is_registered", "register", "unregister"]
+
+log = logging.getLogger("litellm_codex")
+
+#: Provider names we register, and the handler attribute each one maps to.
+PROVIDERS: dict[str, str] = {
+    "openai-codex": "openai_codex",
+    "openai_codex": "openai_codex",
+    "github_copilot": "github_copilot",
+    "github-copilot": "github_copilot",
+}
+#: Names that collide with a LiteLLM built-in and need the takeover hooks.
+TAKEN_OVER = frozenset({"github_copilot"})
+#: Parameters our handlers understand that LiteLLM's OpenAI-like policy would reject (H5).
+PASSTHROUGH_PARAMS = ["reasoning_effort", "verbosity", "thinking", "user"]
+
+
+class TakeoverWarning(UserWarning):
+    """Emitted when the installed LiteLLM cannot be hooked to take over ``github_copilot``."""
+
+
+class BuiltinCopilotAuthDisabled(RuntimeError):
+    """Raised by LiteLLM's quarantined Copilot authenticator if anything still calls it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "LiteLLM's built-in GitHub Copilot login is disabled by litellm-codex; "
+            "github_copilot/ models are served by litellm-codex "
+            "(run `litellm-codex login github-copilot`)"
+        )
+
+
+_lock = threading.RLock()
+_registered = False
+_undo: list[Callable[[], None]] = []
+_added_map_entries: list[dict[str, Any]] = []
+_added_provider_list: list[str] = []
+_added_custom_providers: list[str] = []
+
+
+def is_registered() -> bool:
+    """Whether :func:`register` is in effect."""
+    return _registered
+
+
+def register() -> None:
+    """Register both providers with LiteLLM (idempotent). No network, no keyring."""
+    global _registered
+    with _lock:
+        if _registered:
+            return
+        from litellm_codex.providers import handler_for
+
+        for name, attr in PROVIDERS.items():
+            if any(e.get("provider") == name for e in litellm.custom_provider_map):
+                # Someone (e.g. a proxy config) registered this name already: replace its
+                # handler only if it is one of ours, otherwise leave the user's choice alone.
+                continue
+            entry = {"provider": name, "custom_handler": handler_for(attr)}
+            litellm.custom_provider_map.append(entry)
+            _added_map_entries.append(entry)
+        before_providers = list(litellm.provider_list)
+        before_custom = list(litellm._custom_providers)
+        litellm.utils.custom_llm_setup()
+        _added_provider_list[:] = [p for p in litellm.provider_list if p not in before_providers]
+        _added_custom_providers[:] = [
+            p for p in litellm._custom_providers if p not in before_custom
+        ]
+
+        failed = [name for name, hook in _HOOKS if not _apply(name, hook)]
+        if failed:
+            warnings.warn(
+                "litellm-codex could not take over `github_copilot/` on litellm "
+                f"{_litellm_version()} (hooks {', '.join(failed)} do not fit this version); "
+                "use the alias `github-copilot/<model>` instead, which needs no hooks",
+                TakeoverWarning,
+                stacklevel=3,
+            )
+        litellm.register_model(metadata_rows())
+        _registered = True
+
+
+def unregister() -> None:
+    """Undo :func:`register`: remove our providers and every hook (idempotent)."""
+    global _registered
+    with _lock:
+        if not _registered:
+            return
+        while _undo:
+            _undo.pop()()
+        for entry in _added_map_entries:
+            if entry in litellm.custom_provider_map:
+                litellm.custom_provider_map.remove(entry)
+        for name in _added_provider_list:
+            while name in litellm.provider_list:
+                litellm.provider_list.remove(name)
+        for name in _added_custom_providers:
+            while name in litellm._custom_providers:
+                litellm._custom_providers.remove(name)
+        _added_map_entries.clear()
+        _added_provider_list.clear()
+        _added_custom_providers.clear()
+        _registered = False
+
+
+def _litellm_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("litellm")
+    except Exception:
+        return "(unknown version)"
+
+
+def _apply(name: str, hook: Callable[[], Callable[[], None] | None]) -> bool:
+    try:
+        undo = hook()
+    except Exception as exc:  # a hook that does not fit must not break registration
+        log.debug("litellm-codex hook %s failed: %r", name, exc)
+        return False
+    if undo is None:
+        log.debug("litellm-codex hook %s does not fit this litellm version", name)
+        return False
+    _undo.append(undo)
+    return True
+
+
+def _patch(owner: Any, attr: str, make: Callable[[Any], Any]) -> Callable[[], None] | None:
+    """Replace ``owner.attr`` with ``make(original)``; return the undo, or None if absent."""
+    original = owner.__dict__.get(attr) if isinstance(owner, type) else getattr(owner, attr, None)
+    if original is None:
+        return None
+    replacement = make(original)
+    setattr(owner, attr, replacement)
+
+    def undo() -> None:
+        setattr(owner, attr, original)
+
+    return undo
+
+
+def _prefix_taken(model: Any) -> tuple[str, str] | None:
+    if not isinstance(model, str):
+        return None
+    prefix, sep, rest = model.partition("/")
+    if sep and prefix in TAKEN_OVER:
+        return prefix, rest
+    return None
+
+
+# -- H1 ------------------------------------------------------------------------------
+
+
+def _h1_compatible_list() -> Callable[[], None] | None:
+    providers = getattr(litellm, "openai_compatible_providers", None)
+    if not isinstance(providers, list):
+        return None
+    removed = [(i, p) for i, p in enumerate(providers) if p in TAKEN_OVER]
+    for _, name in removed:
+        providers.remove(name)
+
+    def undo() -> None:
+        for index, name in removed:
+            if name not in providers:
+                providers.insert(index, name)
+
+    return undo
+
+
+# -- H2 ------------------------------------------------------------------------------
+
+
+def _h2_provider_info() -> Callable[[], None] | None:
+    from litellm.litellm_core_utils import get_llm_provider_logic as logic
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def resolve(
+            model: str,
+            api_base: str | None = None,
+            api_key: str | None = None,
+            dynamic_api_key: str | None = None,
+            *args: Any,
+            **kwargs: Any,
+        ) -> Any:
+            taken = _prefix_taken(model)
+            if taken is not None:
+                prefix, rest = taken
+                return rest, prefix, (api_key or dynamic_api_key), api_base
+            return original(model, api_base, api_key, dynamic_api_key, *args, **kwargs)
+
+        return resolve
+
+    return _patch(logic, "_get_openai_compatible_provider_info", make)
+
+
+# -- H3 ------------------------------------------------------------------------------
+
+
+def _h3_bridge() -> Callable[[], None] | None:
+    import litellm.main as main
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def check(model: str, custom_llm_provider: str, *args: Any, **kwargs: Any) -> Any:
+            if custom_llm_provider in PROVIDERS:
+                return {"mode": "chat"}, model
+            return original(model, custom_llm_provider, *args, **kwargs)
+
+        return check
+
+    return _patch(main, "responses_api_bridge_check", make)
+
+
+# -- H4 ------------------------------------------------------------------------------
+
+
+def _h4_quarantine_authenticator() -> Callable[[], None] | None:
+    from litellm.llms.github_copilot import authenticator as module
+
+    cls = getattr(module, "Authenticator", None)
+    if not isinstance(cls, type) or "get_api_key" not in cls.__dict__:
+        return None
+
+    def inert_init(self: Any) -> None:
+        # Attributes only: the original creates ~/.config/litellm/github_copilot.
+        self.token_dir = ""
+        self.access_token_file = ""
+        self.api_key_file = ""
+
+    def disabled(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise BuiltinCopilotAuthDisabled()
+
+    def no_api_base(self: Any) -> None:
+        return None
+
+    def no_dir(self: Any) -> None:
+        return None
+
+    replacements: dict[str, Callable[..., Any]] = {
+        "__init__": inert_init,
+        "get_api_base": no_api_base,
+        "_ensure_token_dir": no_dir,
+    }
+    for name in (
+        "get_access_token",
+        "get_api_key",
+        "_login",
+        "_refresh_api_key",
+        "_get_device_code",
+        "_poll_for_access_token",
+    ):
+        if name in cls.__dict__:
+            replacements[name] = disabled
+    originals = {name: cls.__dict__[name] for name in replacements if name in cls.__dict__}
+    for name, fn in replacements.items():
+        setattr(cls, name, fn)
+
+    def undo() -> None:
+        for name in replacements:
+            if name in originals:
+                setattr(cls, name, originals[name])
+            else:
+                delattr(cls, name)
+
+    return undo
+
+
+# -- H5 ------------------------------------------------------------------------------
+
+
+def _h5_passthrough_params() -> Callable[[], None] | None:
+    import litellm.main as main
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def get_optional_params(*args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("custom_llm_provider") in PROVIDERS:
+                allowed = list(kwargs.get("allowed_openai_params") or [])
+                allowed += [p for p in PASSTHROUGH_PARAMS if p not in allowed]
+                kwargs["allowed_openai_params"] = allowed
+            return original(*args, **kwargs)
+
+        return get_optional_params
+
+    return _patch(main, "get_optional_params", make)
+
+
+# -- H6 ------------------------------------------------------------------------------
+
+
+def _h6_param_policy() -> Callable[[], None] | None:
+    from litellm.types.utils import LlmProviders
+    from litellm.utils import ProviderConfigManager
+
+    if not hasattr(LlmProviders, "GITHUB_COPILOT"):
+        return None
+    copilot = LlmProviders.GITHUB_COPILOT
+
+    def make(original: Any) -> Any:
+        fn = original.__func__ if isinstance(original, staticmethod) else original
+
+        @functools.wraps(fn)
+        def get_provider_chat_config(model: str, provider: Any, *args: Any, **kwargs: Any) -> Any:
+            if provider == copilot:
+                # Custom providers get LiteLLM's OpenAI-like policy: every OpenAI parameter
+                # reaches the handler, which decides what the backend accepts.
+                return litellm.OpenAILikeChatConfig()
+            return fn(model, provider, *args, **kwargs)
+
+        return staticmethod(get_provider_chat_config)
+
+    return _patch(ProviderConfigManager, "get_provider_chat_config", make)
+
+
+# -- H7 ------------------------------------------------------------------------------
+
+
+def _h7_native_configs() -> Callable[[], None] | None:
+    from litellm.utils import ProviderConfigManager
+
+    undos: list[Callable[[], None]] = []
+    for attr, provider_arg in (
+        ("get_provider_responses_api_config", "provider"),
+        ("get_provider_anthropic_messages_config", "provider"),
+    ):
+
+        def make(original: Any, provider_arg: str = provider_arg, attr: str = attr) -> Any:
+            fn = original.__func__ if isinstance(original, staticmethod) else original
+
+            @functools.wraps(fn)
+            def config(*args: Any, **kwargs: Any) -> Any:
+                provider = kwargs.get(provider_arg)
+                if provider is None:
+                    # responses: (provider, model, api_base); messages: (model, provider)
+                    index = 0 if attr == "get_provider_responses_api_config" else 1
+                    provider = args[index] if len(args) > index else None
+                name = getattr(provider, "value", provider)
+                if name in PROVIDERS:
+                    return None
+                return fn(*args, **kwargs)
+
+            return staticmethod(config)
+
+        undo = _patch(ProviderConfigManager, attr, make)
+        if undo is None:
+            for u in undos:
+                u()
+            return None
+        undos.append(undo)
+
+    def undo_all() -> None:
+        for u in reversed(undos):
+            u()
+
+    return undo_all
+
+
+_HOOKS: list[tuple[str, Callable[[], Callable[[], None] | None]]] = [
+    ("H1", _h1_compatible_list),
+    ("H2", _h2_provider_info),
+    ("H3", _h3_bridge),
+    ("H4", _h4_quarantine_authenticator),
+    ("H5", _h5_passthrough_params),
+    ("H6", _h6_param_policy),
+    ("H7", _h7_native_configs),
+]

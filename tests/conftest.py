@@ -1,0 +1,32 @@
+"""Test-wide isolation: no real home directory, no real endpoints, no cost-map download."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Before anything imports litellm: never fetch the remote cost map in tests.
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+# Tests must not wait out real backoff delays.
+os.environ.setdefault("LITELLM_CODEX_RETRY_BASE_DELAY", "0.01")
+
+_SCRUBBED_PREFIXES = ("OPENAI_CODEX_", "GITHUB_COPILOT_", "CODEX_", "CHATGPT_")
+_SCRUBBED = {"OPENAI_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "COPILOT_GITHUB_TOKEN", "LITELLM_CODEX_STORE"}
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own HOME, config dirs and CODEX_HOME, and no upstream env vars."""
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in list(os.environ):
+        if name in _SCRUBBED or name.startswith(_SCRUBBED_PREFIXES):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("LITELLM_CODEX_HOME", str(home / ".config" / "litellm-codex"))
+    monkeypatch.setenv("CODEX_HOME", str(home / ".codex"))
+    yield home

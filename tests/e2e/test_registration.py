@@ -1,0 +1,222 @@
+"""Registration and the ``github_copilot`` takeover, through LiteLLM's real entry points.
+
+A spy on the handlers' entry seam records every call that reaches us. With no login
+stored, our handlers answer with ``litellm.AuthenticationError`` naming
+``litellm-codex login``; LiteLLM's built-in Copilot provider would instead start a
+device-flow login and create ``~/.config/litellm``. Both are asserted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import litellm
+import pytest
+
+import litellm_codex
+from litellm_codex import _registry
+from litellm_codex.providers._base import BaseProvider
+
+# LiteLLM's bundled cost map marks these `mode: responses`; they used to escape to its
+# Responses bridge and its own authenticator.
+RESPONSES_MODE_ROWS = ["gpt-5.5", "gpt-5.3-codex", "gpt-6-sol"]
+MODELS = [
+    ("openai-codex/gpt-5.1-codex", "openai-codex", "gpt-5.1-codex"),
+    ("openai_codex/gpt-5.1-codex", "openai-codex", "gpt-5.1-codex"),
+    ("github_copilot/gpt-4o", "github_copilot", "gpt-4o"),
+    ("github-copilot/gpt-4o", "github_copilot", "gpt-4o"),
+    *[(f"github_copilot/{m}", "github_copilot", m) for m in RESPONSES_MODE_ROWS],
+]
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+    """Record (provider, model, stream, optional params) of every call reaching a handler."""
+    seen: list[dict[str, Any]] = []
+    original = BaseProvider._context
+
+    def context(self: BaseProvider, kwargs: Any, *, stream: bool) -> Any:
+        ctx = original(self, kwargs, stream=stream)
+        seen.append(
+            {
+                "provider": self.provider_name,
+                "model": ctx.model,
+                "stream": stream,
+                "params": dict(ctx.optional_params),
+            }
+        )
+        return ctx
+
+    monkeypatch.setattr(BaseProvider, "_context", context)
+    yield seen
+
+
+def _assert_no_litellm_dirs(home: Path) -> None:
+    assert not (home / ".config" / "litellm").exists(), "LiteLLM's Copilot authenticator ran"
+
+
+@pytest.mark.parametrize(("model", "provider", "bare"), MODELS)
+@pytest.mark.parametrize("stream", [False, True])
+def test_sdk_sync_routes_reach_handler(
+    model: str, provider: str, bare: str, stream: bool, spy: list[dict[str, Any]], isolated_home: Path
+) -> None:
+    with pytest.raises(litellm.AuthenticationError, match="litellm-codex login"):
+        response = litellm.completion(
+            model=model, messages=[{"role": "user", "content": "hi"}], stream=stream
+        )
+        if stream:
+            list(response)
+    assert [(s["provider"], s["model"], s["stream"]) for s in spy] == [(provider, bare, stream)]
+    _assert_no_litellm_dirs(isolated_home)
+
+
+@pytest.mark.parametrize(("model", "provider", "bare"), MODELS)
+@pytest.mark.parametrize("stream", [False, True])
+async def test_sdk_async_routes_reach_handler(
+    model: str, provider: str, bare: str, stream: bool, spy: list[dict[str, Any]], isolated_home: Path
+) -> None:
+    with pytest.raises(litellm.AuthenticationError, match="litellm-codex login"):
+        response = await litellm.acompletion(
+            model=model, messages=[{"role": "user", "content": "hi"}], stream=stream
+        )
+        if stream:
+            async for _ in response:
+                pass
+    assert [(s["provider"], s["model"], s["stream"]) for s in spy] == [(provider, bare, stream)]
+    _assert_no_litellm_dirs(isolated_home)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_router_routes_reach_handler(
+    stream: bool, spy: list[dict[str, Any]], isolated_home: Path
+) -> None:
+    router = litellm.Router(
+        model_list=[
+            {"model_name": "codex", "litellm_params": {"model": "openai-codex/gpt-5.1-codex"}},
+            {"model_name": "copilot", "litellm_params": {"model": "github_copilot/gpt-4o"}},
+            {"model_name": "copilot55", "litellm_params": {"model": "github_copilot/gpt-5.5"}},
+        ],
+        # A 401 would otherwise cool the single deployment down for the next call.
+        disable_cooldowns=True,
+    )
+    for name in ("codex", "copilot", "copilot55"):
+        with pytest.raises(litellm.AuthenticationError, match="litellm-codex login"):
+            response = router.completion(
+                model=name, messages=[{"role": "user", "content": "hi"}], stream=stream
+            )
+            if stream:
+                list(response)
+
+        async def acall(name: str = name) -> None:
+            response = await router.acompletion(
+                model=name, messages=[{"role": "user", "content": "hi"}], stream=stream
+            )
+            if stream:
+                async for _ in response:
+                    pass
+
+        with pytest.raises(litellm.AuthenticationError, match="litellm-codex login"):
+            asyncio.run(acall())
+    assert [s["model"] for s in spy] == [
+        "gpt-5.1-codex", "gpt-5.1-codex", "gpt-4o", "gpt-4o", "gpt-5.5", "gpt-5.5",
+    ]
+    _assert_no_litellm_dirs(isolated_home)
+
+
+@pytest.mark.parametrize("model", ["openai-codex/gpt-5.1-codex", "github_copilot/gpt-4o", "github_copilot/gpt-5.5"])
+def test_reasoning_params_reach_handler_without_allowed_openai_params(
+    model: str, spy: list[dict[str, Any]]
+) -> None:
+    with pytest.raises(litellm.AuthenticationError):
+        litellm.completion(
+            model=model,
+            messages=[{"role": "user", "content": "hi"}],
+            reasoning_effort="high",
+            verbosity="low",
+            temperature=0.2,
+        )
+    params = spy[0]["params"]
+    assert params["reasoning_effort"] == "high"
+    assert params["verbosity"] == "low"
+    # A harmless default from a client framework must not fail before reaching us.
+    assert params["temperature"] == 0.2
+
+
+def test_model_metadata_registered() -> None:
+    info = litellm.get_model_info("openai-codex/gpt-5.1-codex")
+    assert info["mode"] == "chat"
+    assert info["input_cost_per_token"] == 0.0
+    assert info["max_input_tokens"] == 272_000
+    assert litellm.supports_function_calling("openai-codex/gpt-5.1-codex")
+    assert litellm.supports_reasoning("openai-codex/gpt-5.1-codex")
+    # A bundled `mode: responses` row is overridden to chat at zero cost.
+    copilot = litellm.get_model_info("github_copilot/gpt-5.5")
+    assert copilot["mode"] == "chat"
+    assert copilot["input_cost_per_token"] == 0.0
+
+
+def _snapshot() -> dict[str, Any]:
+    from litellm.litellm_core_utils import get_llm_provider_logic as logic
+    from litellm.llms.github_copilot.authenticator import Authenticator
+    from litellm.utils import ProviderConfigManager
+
+    return {
+        "map": [dict(e) for e in litellm.custom_provider_map],
+        "provider_list": list(litellm.provider_list),
+        "custom": list(litellm._custom_providers),
+        "compatible": list(litellm.openai_compatible_providers),
+        "resolver": logic._get_openai_compatible_provider_info,
+        "bridge": litellm.main.responses_api_bridge_check,
+        "optional": litellm.main.get_optional_params,
+        "auth_init": Authenticator.__dict__["__init__"],
+        "chat_config": ProviderConfigManager.__dict__["get_provider_chat_config"],
+        "responses_config": ProviderConfigManager.__dict__["get_provider_responses_api_config"],
+    }
+
+
+def test_register_is_idempotent_and_unregister_restores_litellm() -> None:
+    assert _registry.is_registered()
+    registered = _snapshot()
+    litellm_codex.register()
+    assert _snapshot() == registered, "a second register() changed something"
+    try:
+        litellm_codex.unregister()
+        pristine = _snapshot()
+        litellm_codex.unregister()
+        assert _snapshot() == pristine
+        assert "github_copilot" in pristine["compatible"]
+        assert not any(e["provider"] == "openai-codex" for e in pristine["map"])
+        assert "openai-codex" not in pristine["provider_list"]
+        for key in ("resolver", "bridge", "optional", "auth_init", "chat_config", "responses_config"):
+            assert pristine[key] is not registered[key], f"{key} still hooked"
+    finally:
+        litellm_codex.register()
+    assert _snapshot()["compatible"] == registered["compatible"]
+    assert [e["provider"] for e in _snapshot()["map"]] == [e["provider"] for e in registered["map"]]
+
+
+def test_handler_instances_are_shared() -> None:
+    assert litellm_codex.openai_codex is litellm_codex.openai_codex
+    entry = next(e for e in litellm.custom_provider_map if e["provider"] == "openai-codex")
+    assert entry["custom_handler"] is litellm_codex.openai_codex
+    entry = next(e for e in litellm.custom_provider_map if e["provider"] == "github_copilot")
+    assert entry["custom_handler"] is litellm_codex.github_copilot
+
+
+def test_failed_hook_warns_and_alias_still_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    litellm_codex.unregister()
+    try:
+        monkeypatch.setattr(
+            _registry, "_HOOKS", [("H2", lambda: None), *[h for h in _registry._HOOKS if h[0] != "H2"]]
+        )
+        with pytest.warns(_registry.TakeoverWarning, match="github-copilot/"):
+            litellm_codex.register()
+        with pytest.raises(litellm.AuthenticationError, match="litellm-codex login github-copilot"):
+            litellm.completion(model="github-copilot/gpt-4o", messages=[{"role": "user", "content": "x"}])
+    finally:
+        litellm_codex.unregister()
+        monkeypatch.undo()
+        litellm_codex.register()
