@@ -1,0 +1,108 @@
+"""Start a real ``litellm --config`` proxy subprocess on 127.0.0.1 for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+MASTER_KEY = "sk-litellm-codex-test-master"
+
+
+@dataclass
+class Proxy:
+    url: str
+    key: str
+    log: Path
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _litellm_cli() -> str:
+    candidate = Path(sys.executable).with_name("litellm")
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("litellm")
+    if found is None:
+        pytest.skip("the `litellm` CLI (litellm[proxy]) is not installed")
+    return found
+
+
+def _yaml(value: Any, indent: int = 0) -> str:
+    """A tiny YAML writer (JSON is valid YAML; this keeps the config readable in logs)."""
+    import json
+
+    return json.dumps(value, indent=2)
+
+
+@contextmanager
+def run_proxy(config: Mapping[str, Any], workdir: Path, env: Mapping[str, str]) -> Iterator[Proxy]:
+    """Write ``config``, start the proxy, wait until it is live, and stop it afterwards."""
+    try:
+        import fastapi  # noqa: F401  (litellm[proxy] is what makes `litellm --config` work)
+    except ImportError:
+        pytest.skip("litellm[proxy] is not installed")
+    config_path = workdir / "config.yaml"
+    config_path.write_text(_yaml(dict(config)))
+    log = workdir / "proxy.log"
+    port = _free_port()
+    full_env = {
+        **os.environ,
+        "LITELLM_MASTER_KEY": MASTER_KEY,
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        **env,
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [_litellm_cli(), "--config", str(config_path), "--host", "127.0.0.1", "--port", str(port)],
+            cwd=workdir,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        proxy = Proxy(url=f"http://127.0.0.1:{port}", key=MASTER_KEY, log=log)
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                if process.poll() is not None:
+                    raise AssertionError(f"proxy exited early:\n{proxy.output()[-4000:]}")
+                try:
+                    if httpx.get(proxy.url + "/health/liveliness", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"proxy not ready in 90 s:\n{proxy.output()[-4000:]}")
+                time.sleep(0.2)
+            yield proxy
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
