@@ -279,7 +279,10 @@ class ResponsesStreamTranslator:
         # `{type:"error", error:{code, message}}`.
         self._terminal = True
         nested = event.get("error")
-        raise _stream_error(nested if isinstance(nested, Mapping) else event, "stream error")
+        if not isinstance(nested, Mapping):
+            # Flat shape: `type` is the event's own type, not an error type.
+            nested = {k: v for k, v in event.items() if k != "type"}
+        raise _stream_error(nested, "stream error")
 
     def _remember_response(self, response: Any) -> None:
         if isinstance(response, Mapping):
