@@ -55,7 +55,7 @@ _PERMANENT_CODES = frozenset(
 )
 
 
-def decode_jwt_claims(token: str) -> dict[str, Any]:
+def decode_jwt_claims(token: object) -> dict[str, Any]:
     """The claims (payload) of a JWT, without checking the signature.
 
     Codex requires three non-empty segments and a base64url payload without padding
