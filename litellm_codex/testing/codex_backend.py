@@ -1536,9 +1536,7 @@ class Fault:
         """Stream exactly ``events`` (dicts framed as SSE; bytes, :data:`DROP` and
         :class:`Stall` pass through). ``number`` adds ``sequence_number``s."""
         events = list(events)
-        return cls(
-            "events", lambda turn: _stream(turn, number_events(events) if number else events)
-        )
+        return cls("events", lambda turn: _stream(turn, events, number=number))
 
     @classmethod
     def text(cls, text: str) -> Fault:
@@ -1581,8 +1579,9 @@ def _ids() -> dict[str, str]:
     return {"x-request-id": request_id, "x-oai-request-id": request_id}
 
 
-def _stream(turn: Turn, events: Sequence[Any]) -> Response:
-    return sse_response(events, headers=turn.ok_headers())
+def _stream(turn: Turn, events: Sequence[Any], *, number: bool = True) -> Response:
+    # Renumbering keeps sequence_number consecutive after a fault cut or spliced events.
+    return sse_response(number_events(events) if number else events, headers=turn.ok_headers())
 
 
 # The ChatGPT backend's expired-token answer (acheong08/ChatGPT#29,
@@ -1883,9 +1882,21 @@ class CodexBackendSimulator(SimServer):
         self.authority = authority or OpenAIAuthority()
         self.backend = install_codex_backend(self, self.authority, base_path=base_path)
 
-    def __enter__(self) -> CodexBackendSimulator:
-        self.start()
+    def start(self) -> CodexBackendSimulator:
+        """Bind and serve in a daemon thread."""
+        super().start()
+        # Each response goes out as several small writes; with Nagle's algorithm on, a
+        # reused keep-alive connection waits ~40 ms for the client's delayed ACK on every
+        # request. TCP_NODELAY (set by socketserver when this flag is true) removes that.
+        # TODO(lead): set `disable_nagle_algorithm = True` on the handler in _server.py
+        # so every simulator gets it, then drop this.
+        if self._server is not None:
+            handler: Any = self._server.RequestHandlerClass
+            handler.disable_nagle_algorithm = True
         return self
+
+    def __enter__(self) -> CodexBackendSimulator:
+        return self.start()
 
     @property
     def api_base(self) -> str:
