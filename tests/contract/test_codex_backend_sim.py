@@ -338,6 +338,60 @@ ERROR_CODES: list[tuple[str, Any, str, str]] = [
         None,
         "invalid_value",
     ),
+    ("item not an object", _set("input", ["hi"]), "input[0]", "invalid_type"),
+    (
+        "output not text",
+        _set("input", [user("x"), CALL, {**CALL_OUT, "output": 3}]),
+        "input[2].output",
+        "invalid_type",
+    ),
+    (
+        "content not a list",
+        _set("input", [{"role": "user", "content": 3}]),
+        "input[0].content",
+        "invalid_type",
+    ),
+    (
+        "text part without text",
+        _set("input", [{"role": "user", "content": [{"type": "input_text"}]}]),
+        "input[0].content[0].text",
+        "missing_required_parameter",
+    ),
+    (
+        "image without url",
+        _set("input", [user("x", {"type": "input_image"})]),
+        "input[0].content[1].image_url",
+        "missing_required_parameter",
+    ),
+    (
+        "image path",
+        _set("input", [user("x", {"type": "input_image", "image_url": "images/a.png"})]),
+        "input[0].content[1].image_url",
+        "invalid_value",
+    ),
+    (
+        "call without name",
+        _set("input", [user("x"), {"type": "function_call", "call_id": "c", "arguments": "{}"}]),
+        "input[1].name",
+        "missing_required_parameter",
+    ),
+    ("tools not a list", _set("tools", {"f": {}}), "tools", "invalid_type"),
+    (
+        "tool without type",
+        _set("tools", [{"name": "f"}]),
+        "tools[0].type",
+        "missing_required_parameter",
+    ),
+    (
+        "parameters not an object",
+        _set("tools", [{"type": "function", "name": "f", "parameters": "{}"}]),
+        "tools[0].parameters",
+        "invalid_type",
+    ),
+    ("bad tool_choice", _set("tool_choice", "sometimes"), "tool_choice", "invalid_value"),
+    ("reasoning not an object", _set("reasoning", "high"), "reasoning", "invalid_type"),
+    ("text not an object", _set("text", "json"), "text", "invalid_type"),
+    ("include not strings", _set("include", [1]), "include", "invalid_type"),
 ]
 
 
@@ -384,6 +438,12 @@ def test_accepted_variants_pass(sim: CodexBackendSimulator, headers: dict[str, s
             include=["reasoning.encrypted_content"],
         ),
         make_body(prompt_cache_key="conv-1", tool_choice="auto", parallel_tool_calls=True),
+        make_body(user("x", {"type": "input_image", "file_id": "file-1"})),
+        make_body(tools=[{"type": "web_search"}], tool_choice={"type": "web_search"}),
+        make_body(
+            {"type": "custom_tool_call", "call_id": "k", "name": "apply_patch", "input": "*"},
+            {"type": "custom_tool_call_output", "call_id": "k", "output": "done"},
+        ),
     ]
     for body in ok:
         response, events = post(sim, body, headers)
