@@ -12,9 +12,10 @@ The rules, with the upstream facts they rest on (``protocols/codex-chatgpt-backe
   stay system", SPEC §4), ``message`` input items with their own role.
 - Input items never carry an ``id``: with ``store: false`` the backend answers 404 "Item with
   id ... not found" for any id it is sent (§2.4), and Codex itself never serialises them (§2.2).
-- Every ``function_call_output`` must follow a ``function_call`` with the same ``call_id``;
-  the backend rejects orphans and Codex's own mock enforces it (§2.3). We check it here so
-  the user gets a message naming the offending message instead of an opaque 400.
+- Every ``function_call_output`` must follow a ``function_call`` with the same ``call_id``,
+  and every ``function_call`` needs its output; the backend rejects either orphan and
+  Codex's own mock enforces both (§2.3). We check it here so the user gets a message naming
+  the offending message instead of an opaque 400.
 - Assistant ``reasoning_content`` in the history is **not** sent back: a ``reasoning`` input
   item is only useful with the ``encrypted_content`` the backend issued for it (Copilot
   answers "encrypted content could not be verified" otherwise, github-copilot.md §3.7), and
@@ -283,7 +284,8 @@ def _translate_messages(
     system_texts: list[str] = []
     items: list[dict[str, Any]] = []
     first_user: Any = None
-    known_calls: set[str] = set()
+    known_calls: dict[str, int] = {}  # call_id -> index of the assistant message
+    answered: set[str] = set()
     # Legacy `function_call` / `function` messages carry no ids: pair them by name.
     legacy_open: dict[str, list[str]] = {}
 
@@ -311,6 +313,7 @@ def _translate_messages(
                     f"messages[{index}] is a tool result for tool_call_id={call_id!r}, but no "
                     "earlier assistant message has a tool call with that id"
                 )
+            answered.add(call_id)
             items.append(_call_output(call_id, content, index))
         elif role == "function":
             name = message.get("name")
@@ -320,10 +323,20 @@ def _translate_messages(
                     f"messages[{index}] is a function result for {name!r}, but no earlier "
                     "assistant message called that function"
                 )
-            items.append(_call_output(open_calls.pop(0), content, index))
+            call_id = open_calls.pop(0)
+            answered.add(call_id)
+            items.append(_call_output(call_id, content, index))
         else:
             raise ConfigurationError(f"messages[{index}] has an unsupported role {role!r}")
 
+    for call_id, index in known_calls.items():
+        if call_id not in answered:
+            # The reverse pairing: the backend rejects a function_call without its output
+            # ("No tool output found for function call ...", §2.3).
+            raise ConfigurationError(
+                f"messages[{index}] has a tool call {call_id!r} without a tool result after "
+                "it; answer every tool call with a `tool` message carrying its tool_call_id"
+            )
     instructions = _INSTRUCTION_SEPARATOR.join(t for t in system_texts if t.strip())
     return instructions, items, first_user
 
@@ -420,7 +433,7 @@ def _image_part(part: Mapping[str, Any], index: int) -> dict[str, Any]:
 def _assistant_items(
     message: Mapping[str, Any],
     index: int,
-    known_calls: set[str],
+    known_calls: dict[str, int],
     legacy_open: dict[str, list[str]],
 ) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
@@ -451,7 +464,7 @@ def _assistant_items(
         if not isinstance(call_id, str) or not call_id:
             raise ConfigurationError(f"messages[{index}] has a tool call without an id")
         items.append(_function_call(call_id, function, index))
-        known_calls.add(call_id)
+        known_calls[call_id] = index
 
     legacy = message.get("function_call")
     if isinstance(legacy, Mapping):
@@ -459,6 +472,7 @@ def _assistant_items(
         # following `function` message picks up by name.
         call_id = f"call_legacy_{index}"
         items.append(_function_call(call_id, legacy, index))
+        known_calls[call_id] = index
         legacy_open.setdefault(str(legacy.get("name")), []).append(call_id)
     return items
 

@@ -39,7 +39,7 @@ PNG = "data:image/png;base64,iVBORw0KGgo="
 
 
 def build(
-    messages: list[dict[str, Any]] | None = None,
+    messages: list[Any] | None = None,
     profile: ResponsesProfile = CODEX_PROFILE,
     cache_key: str | None = None,
     **params: Any,
@@ -398,8 +398,8 @@ def test_profile_default_instructions_with_system_items() -> None:
 
 
 def test_no_item_ids_anywhere_in_input() -> None:
-    messages = [item.values[0] for item in MESSAGE_CASES]
-    for conversation in messages:
+    conversations: list[Any] = [case.values[0] for case in MESSAGE_CASES]
+    for conversation in conversations:
         for profile in (CODEX_PROFILE, COPILOT_RESPONSES_PROFILE):
             body = build(conversation, profile=profile, tools=[TOOL]).body
             for node in walk(body["input"]):
@@ -428,6 +428,27 @@ MESSAGE_ERRORS = [
         [USER, {"role": "tool", "content": "x"}],
         r"messages\[1\] is a tool result for tool_call_id=None",
         id="tool-result-without-id",
+    ),
+    pytest.param(
+        [
+            USER,
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {"id": "c1", "function": {"name": "f", "arguments": "{}"}},
+                    {"id": "c2", "function": {"name": "g", "arguments": "{}"}},
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": "ok"},
+            {"role": "user", "content": "never mind"},
+        ],
+        r"messages\[1\] has a tool call 'c2' without a tool result",
+        id="tool-call-without-result",
+    ),
+    pytest.param(
+        [USER, {"role": "assistant", "function_call": {"name": "f", "arguments": "{}"}}],
+        r"messages\[1\] has a tool call 'call_legacy_1' without a tool result",
+        id="legacy-function-call-without-result",
     ),
     pytest.param(
         [USER, {"role": "function", "name": "f", "content": "x"}],
