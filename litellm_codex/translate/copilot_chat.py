@@ -137,6 +137,8 @@ REASONING_MODEL_DROPPED_PARAMS: frozenset[str] = frozenset(
 # o1, o3, o4-mini, gpt-5, gpt-5.1-codex, gpt-5-mini ... (§3.5: "GPT-5 and o-series on chat
 # reject `max_tokens`"). Claude, Gemini and GPT-4.x keep `max_tokens`.
 _REASONING_MODEL = re.compile(r"^(o\d|gpt-5)", re.IGNORECASE)
+# OpenAI's `verbosity` exists for the GPT-5 family only.
+_GPT5_MODEL = re.compile(r"^gpt-5", re.IGNORECASE)
 
 #: Upstream finish reasons -> OpenAI's. Copilot's own values first, then the Anthropic
 #: ``stop_reason`` values seen in Anthropic-native bodies (§3.6 quirk 4).
@@ -227,6 +229,9 @@ def build_chat_request(
     dropped: list[str] = []
     for name, value in params.items():
         if value is None or name in ("stream", "stream_options", "extra_body"):
+            continue
+        if name == "verbosity" and _GPT5_MODEL.match(model):
+            body[name] = value  # GPT-5 only; other models reject it
             continue
         if name not in CHAT_PASSTHROUGH_PARAMS or (
             reasoning_model and name in REASONING_MODEL_DROPPED_PARAMS
@@ -453,12 +458,18 @@ class CopilotChatStreamTranslator:
         self._id_map = dict(tool_call_ids or {})
         # (choice index, upstream tool call index) -> the call currently on it.
         self._calls: dict[tuple[int, int], _StreamCall] = {}
+        self._by_id: dict[str, _StreamCall] = {}
         self._next_index = 0
         self._reasons: list[str] = []
         self._usage: Usage | None = None
         self._response_id: str | None = None
         self._model: str | None = None
         self._done = False
+
+    @property
+    def saw_done(self) -> bool:
+        """Whether ``data: [DONE]`` arrived (informational; :meth:`finish` does not need it)."""
+        return self._done
 
     @property
     def saw_tool_calls(self) -> bool:
@@ -531,6 +542,10 @@ class CopilotChatStreamTranslator:
         arguments = arguments if isinstance(arguments, str) else ""
 
         current = self._calls.get(key)
+        if call_id is not None and call_id in self._by_id:
+            # A call we already know (even if another call came in between on this index):
+            # its parts belong to it, not to a new call.
+            current = self._calls[key] = self._by_id[call_id]
         is_new = current is None or (
             call_id is not None
             and current.upstream_id is not None
@@ -541,6 +556,8 @@ class CopilotChatStreamTranslator:
             current = _StreamCall(out_index=self._next_index, upstream_id=call_id)
             self._calls[key] = current
             self._next_index += 1
+            if call_id is not None:
+                self._by_id[call_id] = current
             out_id = (
                 restore_tool_call_id(call_id, self._id_map)
                 if call_id is not None
@@ -552,6 +569,7 @@ class CopilotChatStreamTranslator:
             out_id = None
             if current.upstream_id is None and call_id is not None:
                 current.upstream_id = call_id
+                self._by_id[call_id] = current
         out_name = None
         if name and not current.named:
             current.named = True

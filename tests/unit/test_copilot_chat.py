@@ -850,3 +850,34 @@ def test_tool_call_delta_is_the_shared_type() -> None:
     items, _ = run(GPT_TOOLS)
     first = next(i for i in items if isinstance(i, ChatDelta) and i.tool_calls)
     assert first.tool_calls[0] == ToolCallDelta(0, "call_a", "get_weather", "")
+
+
+def test_known_id_returning_after_another_call_goes_to_its_call() -> None:
+    # Claude-style: call A, call B on the same index, then a late part that names A again.
+    chunks = [
+        claude({"tool_calls": [{"index": 0, "id": "A", "function": {"name": "f"}}]}),
+        claude({"tool_calls": [{"index": 0, "function": {"arguments": '{"a":'}}]}),
+        claude({"tool_calls": [{"index": 0, "id": "B", "function": {"name": "g"}}]}),
+        claude({"tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]}),
+        claude({"tool_calls": [{"index": 0, "id": "A", "function": {"arguments": "1}"}}]}),
+        claude({}, "tool_calls"),
+    ]
+    _, result = run(chunks)
+    assert result.tool_calls == (ToolCall("A", "f", '{"a":1}'), ToolCall("B", "g", "{}"))
+
+
+def test_saw_done() -> None:
+    translator = CopilotChatStreamTranslator()
+    assert not translator.saw_done
+    translator.feed_data("[DONE]")
+    assert translator.saw_done
+
+
+@pytest.mark.parametrize(
+    ("model", "sent"),
+    [("gpt-5", True), ("gpt-5.1-codex", True), ("o3", False), ("gpt-4o", False)],
+)
+def test_verbosity_only_for_gpt5(model: str, sent: bool) -> None:
+    built = build_chat_request(model, [], {"verbosity": "low"}, stream=False)
+    assert ("verbosity" in built.body) is sent
+    assert ("verbosity" in built.dropped) is not sent
