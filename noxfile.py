@@ -45,7 +45,13 @@ def typing(session: nox.Session) -> None:
 def tests(session: nox.Session, litellm: str | None) -> None:
     """The whole test suite, with coverage, at both ends of the LiteLLM range."""
     _install(session, "tests", litellm=litellm)
-    session.run("pytest", "--cov=litellm_codex", "--cov-report=term-missing:skip-covered", *session.posargs, env=ENV)
+    session.run(
+        "pytest",
+        "--cov=litellm_codex",
+        "--cov-report=term-missing:skip-covered",
+        *session.posargs,
+        env=ENV,
+    )
 
 
 @nox.session

@@ -96,11 +96,11 @@ def register() -> None:
                 # handler only if it is one of ours, otherwise leave the user's choice alone.
                 continue
             entry = {"provider": name, "custom_handler": handler_for(attr)}
-            litellm.custom_provider_map.append(entry)
+            litellm.custom_provider_map.append(entry)  # type: ignore[arg-type]
             _added_map_entries.append(entry)
         before_providers = list(litellm.provider_list)
         before_custom = list(litellm._custom_providers)
-        litellm.utils.custom_llm_setup()
+        litellm.utils.custom_llm_setup()  # type: ignore[no-untyped-call]
         _added_provider_list[:] = [p for p in litellm.provider_list if p not in before_providers]
         _added_custom_providers[:] = [
             p for p in litellm._custom_providers if p not in before_custom

@@ -100,7 +100,10 @@ def _from_cost_map(cost_map: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         mode = info.get("mode")
         if mode not in ("chat", "responses"):
             continue
-        for source, names in (("chatgpt/", CODEX_PROVIDER_NAMES), ("github_copilot/", COPILOT_PROVIDER_NAMES)):
+        for source, names in (
+            ("chatgpt/", CODEX_PROVIDER_NAMES),
+            ("github_copilot/", COPILOT_PROVIDER_NAMES),
+        ):
             if key.startswith(source):
                 value = row(
                     names[0],
@@ -121,7 +124,10 @@ def metadata_rows(cost_map: Mapping[str, Mapping[str, Any]] | None = None) -> di
 
         cost_map = litellm.model_cost
     rows = _from_cost_map(cost_map)
-    for table, names in ((CODEX_MODELS, CODEX_PROVIDER_NAMES), (COPILOT_MODELS, COPILOT_PROVIDER_NAMES)):
+    for table, names in (
+        (CODEX_MODELS, CODEX_PROVIDER_NAMES),
+        (COPILOT_MODELS, COPILOT_PROVIDER_NAMES),
+    ):
         for model, (max_in, max_out, vision, reasoning) in table.items():
             value = row(
                 names[0],
@@ -165,7 +171,8 @@ def rows_from_copilot_models(models: Iterable[Mapping[str, Any]]) -> dict[str, A
         supports = caps.get("supports") or {}
         value = row(
             COPILOT_PROVIDER_NAMES[0],
-            max_input_tokens=limits.get("max_prompt_tokens") or limits.get("max_context_window_tokens"),
+            max_input_tokens=limits.get("max_prompt_tokens")
+            or limits.get("max_context_window_tokens"),
             max_output_tokens=limits.get("max_output_tokens"),
             vision=bool(supports.get("vision")),
             reasoning=bool(supports.get("reasoning_effort") or supports.get("thinking")),

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["CodexCliLink", "CodexLogin", "CopilotLogin", "PROVIDER_CODEX", "PROVIDER_COPILOT"]
+__all__ = ["PROVIDER_CODEX", "PROVIDER_COPILOT", "CodexCliLink", "CodexLogin", "CopilotLogin"]
 
 #: Canonical provider names (LiteLLM prefixes); store service names derive from them.
 PROVIDER_CODEX = "openai-codex"

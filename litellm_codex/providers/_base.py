@@ -108,12 +108,16 @@ def _env_float(name: str, default: float) -> float:
         return default
 
 
-class BaseProvider(CustomLLM):  # type: ignore[misc]  # LiteLLM's class is not typed
+class BaseProvider(CustomLLM):
     """Shared handler. Subclasses set :attr:`provider_name` and implement the hooks."""
 
     provider_name: ClassVar[str] = ""
     #: Response header prefixes passed on in ``_hidden_params["additional_headers"]``.
-    exposed_header_prefixes: ClassVar[tuple[str, ...]] = ("x-ratelimit-", "retry-after", "x-request-id")
+    exposed_header_prefixes: ClassVar[tuple[str, ...]] = (
+        "x-ratelimit-",
+        "retry-after",
+        "x-request-id",
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -139,7 +143,9 @@ class BaseProvider(CustomLLM):  # type: ignore[misc]  # LiteLLM's class is not t
         """Async :meth:`build_call` (override when planning needs I/O, e.g. a model list)."""
         return self.build_call(ctx, access)
 
-    def on_error(self, err: UpstreamError, ctx: CallContext, call: UpstreamCall) -> UpstreamCall | None:
+    def on_error(
+        self, err: UpstreamError, ctx: CallContext, call: UpstreamCall
+    ) -> UpstreamCall | None:
         """Return a new plan to retry once after ``err``, or ``None`` to fail with it."""
         return None
 
@@ -167,13 +173,17 @@ class BaseProvider(CustomLLM):  # type: ignore[misc]  # LiteLLM's class is not t
     def _timeout(self, ctx: CallContext) -> httpx.Timeout:
         total = ctx.timeout if ctx.timeout and ctx.timeout > 0 else 600.0
         return httpx.Timeout(
-            connect=min(total, 15.0), read=min(total, self.stream_idle_timeout), write=total, pool=total
+            connect=min(total, 15.0),
+            read=min(total, self.stream_idle_timeout),
+            write=total,
+            pool=total,
         )
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, 30.0)
-        return self.retry_base_delay * (2**attempt) * random.uniform(0.9, 1.1)  # noqa: S311
+        jitter = random.uniform(0.9, 1.1)  # noqa: S311  (jitter, not security)
+        return float(self.retry_base_delay * (2**attempt) * jitter)
 
     # -- clients ----------------------------------------------------------------------
 
@@ -215,7 +225,7 @@ class BaseProvider(CustomLLM):  # type: ignore[misc]  # LiteLLM's class is not t
 
     # -- the four LiteLLM entry points --------------------------------------------------
 
-    def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+    def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:
         ctx = self._context(kwargs, stream=False)
         try:
             result, headers = self._complete(ctx)
@@ -223,7 +233,7 @@ class BaseProvider(CustomLLM):  # type: ignore[misc]  # LiteLLM's class is not t
             raise self._convert(exc, ctx) from exc
         return self._model_response(ctx, result, headers)
 
-    async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+    async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:
         ctx = self._context(kwargs, stream=False)
         try:
             result, headers = await self._acomplete(ctx)
@@ -231,7 +241,7 @@ class BaseProvider(CustomLLM):  # type: ignore[misc]  # LiteLLM's class is not t
             raise self._convert(exc, ctx) from exc
         return self._model_response(ctx, result, headers)
 
-    def streaming(self, *args: Any, **kwargs: Any) -> Iterator[Any]:  # type: ignore[override]
+    def streaming(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
         # A plain function that opens the request eagerly, so connection, auth and HTTP
         # errors surface at call time, before the caller starts iterating.
         ctx = self._context(kwargs, stream=True)
@@ -242,8 +252,8 @@ class BaseProvider(CustomLLM):  # type: ignore[misc]  # LiteLLM's class is not t
         return self._stream_chunks(ctx, response, call)
 
     async def astreaming(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:  # type: ignore[override]
-        # Must be an async generator (LiteLLM iterates it without awaiting). Opening and
-        # retrying happen here, before the first yield.
+        # An async generator, although LiteLLM's signature says coroutine: LiteLLM iterates
+        # the call without awaiting it. Opening and retrying happen before the first yield.
         ctx = self._context(kwargs, stream=True)
         try:
             response, call = await self._aopen(ctx)
@@ -267,16 +277,24 @@ class BaseProvider(CustomLLM):  # type: ignore[misc]  # LiteLLM's class is not t
 
     def _complete(self, ctx: CallContext) -> tuple[ChatResult, httpx.Headers]:
         deadline = time.monotonic() + ctx.timeout if ctx.timeout else None
-        response, call = self._open(ctx)
-        try:
-            if not call.stream:
-                return self._parse_json(call, response.read()), response.headers
-            acc = ChatAccumulator()
-            for item in self._items(response, self._translator(call), deadline):
-                acc.add(item)
-            return acc.result(), response.headers
-        finally:
-            response.close()
+        attempt = 0
+        while True:
+            response, call = self._open(ctx)
+            try:
+                if not call.stream:
+                    return self._parse_json(call, response.read()), response.headers
+                acc = ChatAccumulator()
+                for item in self._items(response, self._translator(call), deadline):
+                    acc.add(item)
+                return acc.result(), response.headers
+            except StreamError as exc:
+                # Nothing has reached the caller yet, so a broken stream can be re-run.
+                if not _retryable(exc) or attempt >= self.max_retries:
+                    raise
+            finally:
+                response.close()
+            time.sleep(self._backoff(attempt, None))
+            attempt += 1
 
     def _open(self, ctx: CallContext) -> tuple[httpx.Response, UpstreamCall]:
         creds = self.credentials()
@@ -288,7 +306,10 @@ class BaseProvider(CustomLLM):  # type: ignore[misc]  # LiteLLM's class is not t
         while True:
             self._before_send(call, access)
             request = client.build_request(
-                "POST", call.url, json=call.body, headers={**call.headers, **access.headers},
+                "POST",
+                call.url,
+                json=call.body,
+                headers={**call.headers, **access.headers},
                 timeout=self._timeout(ctx),
             )
             try:
@@ -364,16 +385,23 @@ class BaseProvider(CustomLLM):  # type: ignore[misc]  # LiteLLM's class is not t
 
     async def _acomplete(self, ctx: CallContext) -> tuple[ChatResult, httpx.Headers]:
         deadline = time.monotonic() + ctx.timeout if ctx.timeout else None
-        response, call = await self._aopen(ctx)
-        try:
-            if not call.stream:
-                return self._parse_json(call, await response.aread()), response.headers
-            acc = ChatAccumulator()
-            async for item in self._aitems(response, self._translator(call), deadline):
-                acc.add(item)
-            return acc.result(), response.headers
-        finally:
-            await response.aclose()
+        attempt = 0
+        while True:
+            response, call = await self._aopen(ctx)
+            try:
+                if not call.stream:
+                    return self._parse_json(call, await response.aread()), response.headers
+                acc = ChatAccumulator()
+                async for item in self._aitems(response, self._translator(call), deadline):
+                    acc.add(item)
+                return acc.result(), response.headers
+            except StreamError as exc:
+                if not _retryable(exc) or attempt >= self.max_retries:
+                    raise
+            finally:
+                await response.aclose()
+            await asyncio.sleep(self._backoff(attempt, None))
+            attempt += 1
 
     async def _aopen(self, ctx: CallContext) -> tuple[httpx.Response, UpstreamCall]:
         creds = self.credentials()
@@ -385,7 +413,10 @@ class BaseProvider(CustomLLM):  # type: ignore[misc]  # LiteLLM's class is not t
         while True:
             self._before_send(call, access)
             request = client.build_request(
-                "POST", call.url, json=call.body, headers={**call.headers, **access.headers},
+                "POST",
+                call.url,
+                json=call.body,
+                headers={**call.headers, **access.headers},
                 timeout=self._timeout(ctx),
             )
             try:
@@ -499,9 +530,7 @@ class BaseProvider(CustomLLM):  # type: ignore[misc]  # LiteLLM's class is not t
 
     def _exposed_headers(self, headers: httpx.Headers) -> dict[str, str]:
         return {
-            k: v
-            for k, v in headers.items()
-            if k.lower().startswith(self.exposed_header_prefixes)
+            k: v for k, v in headers.items() if k.lower().startswith(self.exposed_header_prefixes)
         }
 
     def _chunk(
@@ -560,7 +589,9 @@ class BaseProvider(CustomLLM):  # type: ignore[misc]  # LiteLLM's class is not t
         response.created = int(time.time())
         tool_calls = [
             ChatCompletionMessageToolCall(
-                id=call.id, type="function", function=Function(name=call.name, arguments=call.arguments)
+                id=call.id,
+                type="function",
+                function=Function(name=call.name, arguments=call.arguments),
             )
             for call in result.tool_calls
         ]
@@ -570,12 +601,19 @@ class BaseProvider(CustomLLM):  # type: ignore[misc]  # LiteLLM's class is not t
             tool_calls=tool_calls or None,
             reasoning_content=result.reasoning_content,
         )
-        response.choices[0].message = message  # type: ignore[union-attr]
-        response.choices[0].finish_reason = result.finish_reason
+        choice: Any = response.choices[0]
+        choice.message = message
+        choice.finish_reason = result.finish_reason
         if result.usage is not None:
-            response.usage = LiteLLMUsage(**result.usage.to_openai())  # type: ignore[attr-defined]
+            setattr(response, "usage", LiteLLMUsage(**result.usage.to_openai()))  # noqa: B010
         response._hidden_params["additional_headers"] = self._exposed_headers(headers)
         return response
+
+
+def _retryable(exc: StreamError) -> bool:
+    """A stream that broke at the connection level (dropped, ended early); not a stall,
+    not a failure the upstream reported."""
+    return exc.status is None and exc.code is None and not exc.timed_out
 
 
 def _chunk_id() -> str:

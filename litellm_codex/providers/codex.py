@@ -85,8 +85,12 @@ class CodexProvider(BaseProvider):
         return base.rstrip("/")
 
     def build_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
-        profile = dataclasses.replace(CODEX_PROFILE, supports_verbosity=_supports_verbosity(ctx.model))
-        built = build_responses_request(ctx.model, ctx.messages, ctx.optional_params, profile=profile)
+        profile = dataclasses.replace(
+            CODEX_PROFILE, supports_verbosity=_supports_verbosity(ctx.model)
+        )
+        built = build_responses_request(
+            ctx.model, ctx.messages, ctx.optional_params, profile=profile
+        )
         originator = os.environ.get("OPENAI_CODEX_ORIGINATOR") or DEFAULT_ORIGINATOR
         headers = {
             "accept": "text/event-stream",
@@ -116,7 +120,9 @@ class CodexProvider(BaseProvider):
 
     # -- model discovery --------------------------------------------------------------
 
-    def list_models(self, *, api_base: str | None = None, refresh: bool = False) -> list[dict[str, Any]]:
+    def list_models(
+        self, *, api_base: str | None = None, refresh: bool = False
+    ) -> list[dict[str, Any]]:
         """The backend's ``/models`` list (cached for ten minutes, revalidated by ETag)."""
         with self._models_lock:
             cached = self._models
@@ -132,7 +138,9 @@ class CodexProvider(BaseProvider):
             headers["if-none-match"] = cached[1]
         url = f"{self.api_base(api_base)}/models"
         client = self._sync_client()
-        response = client.get(url, params={"client_version": CODEX_CLIENT_VERSION}, headers=headers, timeout=30)
+        response = client.get(
+            url, params={"client_version": CODEX_CLIENT_VERSION}, headers=headers, timeout=30
+        )
         if response.status_code == 401:
             access = creds.after_unauthorized(access)
             headers.update(access.headers)
@@ -149,6 +157,24 @@ class CodexProvider(BaseProvider):
         with self._models_lock:
             self._models = (time.monotonic(), response.headers.get("etag", ""), models)
         return models
+
+    @staticmethod
+    def describe_models(models: list[dict[str, Any]]) -> list[str]:
+        """One line per model for ``litellm-codex models openai-codex``."""
+        lines = []
+        for info in models:
+            levels = ",".join(
+                str(level.get("effort"))
+                for level in info.get("supported_reasoning_levels") or []
+                if isinstance(level, Mapping)
+            )
+            context = info.get("context_window")
+            lines.append(
+                f"openai-codex/{info.get('slug')}"
+                + (f"  context={context}" if context else "")
+                + (f"  reasoning={levels}" if levels else "")
+            )
+        return lines
 
     def _cached_model_names(self) -> list[str]:
         try:
@@ -172,7 +198,5 @@ def _visible(body: Any) -> list[dict[str, Any]]:
     if not isinstance(models, list):
         return []
     return [
-        dict(m)
-        for m in models
-        if isinstance(m, Mapping) and m.get("visibility", "list") != "hide"
+        dict(m) for m in models if isinstance(m, Mapping) and m.get("visibility", "list") != "hide"
     ]

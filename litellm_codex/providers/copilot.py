@@ -1,14 +1,48 @@
-"""The ``github_copilot/`` handler: GitHub Copilot chat models."""
+"""The ``github_copilot/`` handler: GitHub Copilot chat models (GPT, Claude, Gemini, codex).
+
+Routing per model comes from Copilot's ``/models`` (``supported_endpoints``, cached):
+``/chat/completions`` by default, ``/responses`` for models that lack it (the codex
+models), through the same Responses translation as the ``openai-codex/`` provider. A model
+that answers ``unsupported_api_for_model`` on chat is rerouted once and remembered.
+Chat bodies, headers and stream normalisation live in
+:mod:`litellm_codex.translate.copilot_chat`.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import os
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from litellm_codex.auth._types import Access, CredentialSource
+from litellm_codex.errors import UpstreamError, upstream_error
 from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
-from litellm_codex.providers._pending import NotLoggedIn
+from litellm_codex.translate.copilot_chat import (
+    CopilotChatStreamTranslator,
+    build_chat_request,
+    parse_chat_response,
+    request_headers,
+)
+from litellm_codex.translate.request import COPILOT_RESPONSES_PROFILE, build_responses_request
+from litellm_codex.translate.stream import ResponsesStreamTranslator
 
-__all__ = ["CopilotProvider"]
+__all__ = ["DEFAULT_API_BASE", "CopilotProvider"]
+
+DEFAULT_API_BASE = "https://api.githubcopilot.com"
+CHAT = "/chat/completions"
+RESPONSES = "/responses"
+_MODELS_TTL = 1800.0
+
+
+def route_for(model: str, entries: Mapping[str, Mapping[str, Any]]) -> str:
+    """``/chat/completions`` unless ``/models`` says the model only speaks ``/responses``."""
+    info = entries.get(model)
+    endpoints = info.get("supported_endpoints") if info else None
+    if isinstance(endpoints, list) and CHAT not in endpoints and RESPONSES in endpoints:
+        return RESPONSES
+    return CHAT
 
 
 class CopilotProvider(BaseProvider):
@@ -16,11 +50,213 @@ class CopilotProvider(BaseProvider):
 
     provider_name: ClassVar[str] = "github_copilot"
     exposed_header_prefixes: ClassVar[tuple[str, ...]] = (
-        "x-quota-snapshot-", "x-ratelimit-", "retry-after", "x-request-id", "x-github-request-id",
+        "x-quota-snapshot-",
+        "x-ratelimit-",
+        "retry-after",
+        "x-request-id",
+        "x-github-request-id",
     )
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._models_lock = threading.Lock()
+        # api base -> (fetched at, {model id: /models entry})
+        self._models: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}
+        # (api base, model) -> endpoint learnt from an `unsupported_api_for_model` answer
+        self._learnt: dict[tuple[str, str], str] = {}
+
+    # -- hooks ------------------------------------------------------------------------
+
     def credentials(self) -> CredentialSource:
-        return NotLoggedIn(self.provider_name)
+        try:
+            from litellm_codex.auth.copilot import copilot_credentials
+        except ImportError:  # TODO(lead): remove once the credentials layer lands
+            from litellm_codex.providers._pending import NotLoggedIn
+
+            return NotLoggedIn(self.provider_name)
+        return copilot_credentials()
+
+    def api_base(self, ctx_api_base: str | None, access: Access | None) -> str:
+        """Per-call ``api_base``, else ``GITHUB_COPILOT_API_BASE``, else the token's."""
+        base = (
+            ctx_api_base
+            or os.environ.get("GITHUB_COPILOT_API_BASE")
+            or (access.api_base if access is not None else None)
+            or DEFAULT_API_BASE
+        )
+        return base.rstrip("/")
 
     def build_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
-        raise NotImplementedError
+        base = self.api_base(ctx.api_base, access)
+        route = self._learnt.get((base, ctx.model)) or route_for(
+            ctx.model, self._entries(base, access)
+        )
+        return self._plan(ctx, base, route)
+
+    async def abuild_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
+        base = self.api_base(ctx.api_base, access)
+        learnt = self._learnt.get((base, ctx.model))
+        if learnt is None:
+            learnt = route_for(ctx.model, await self._aentries(base, access))
+        return self._plan(ctx, base, learnt)
+
+    def on_error(
+        self, err: UpstreamError, ctx: CallContext, call: UpstreamCall
+    ) -> UpstreamCall | None:
+        if err.code == "unsupported_api_for_model" and call.meta.get("route") == CHAT:
+            base = str(call.meta["base"])
+            self._learnt[(base, ctx.model)] = RESPONSES
+            return self._plan(ctx, base, RESPONSES)
+        return None
+
+    def error_hint(self, err: UpstreamError, ctx: CallContext) -> str | None:
+        if err.code == "model_not_supported" or (
+            err.status == 400
+            and "model" in err.message.lower()
+            and "not supported" in err.message.lower()
+        ):
+            return (
+                f"Enable `{ctx.model}` in your GitHub Copilot settings "
+                "(https://github.com/settings/copilot) or pick another model; "
+                "`litellm-codex models github-copilot` lists the enabled ones."
+            )
+        return None
+
+    # -- planning ---------------------------------------------------------------------
+
+    def _plan(self, ctx: CallContext, base: str, route: str) -> UpstreamCall:
+        headers = request_headers(ctx.messages, caller_headers=ctx.headers)
+        meta = {"route": route, "base": base}
+        if route == RESPONSES:
+            built = build_responses_request(
+                ctx.model, ctx.messages, ctx.optional_params, profile=COPILOT_RESPONSES_PROFILE
+            )
+            headers["Accept"] = "text/event-stream"
+            return UpstreamCall(
+                url=base + RESPONSES,
+                body=built.body,
+                headers=headers,
+                stream=True,
+                translator=ResponsesStreamTranslator,
+                dropped=built.dropped,
+                meta=meta,
+            )
+        chat = build_chat_request(ctx.model, ctx.messages, ctx.optional_params, stream=ctx.stream)
+        ids = chat.tool_call_ids
+        if ctx.stream:
+            headers["Accept"] = "text/event-stream"
+        return UpstreamCall(
+            url=base + CHAT,
+            body=chat.body,
+            headers=headers,
+            stream=ctx.stream,
+            translator=lambda: CopilotChatStreamTranslator(tool_call_ids=ids),
+            parse_body=lambda body: parse_chat_response(body, tool_call_ids=ids),
+            dropped=chat.dropped,
+            meta=meta,
+        )
+
+    # -- model list -------------------------------------------------------------------
+
+    def _models_headers(self, access: Access) -> dict[str, str]:
+        return {**request_headers([], intent="model-access"), **access.headers}
+
+    def _fresh(self, base: str) -> dict[str, dict[str, Any]] | None:
+        with self._models_lock:
+            cached = self._models.get(base)
+        if cached is not None and time.monotonic() - cached[0] < _MODELS_TTL:
+            return cached[1]
+        return None
+
+    def _store(self, base: str, body: Any) -> dict[str, dict[str, Any]]:
+        data = body.get("data") if isinstance(body, Mapping) else None
+        entries = {
+            str(e["id"]): dict(e)
+            for e in (data if isinstance(data, list) else [])
+            if isinstance(e, Mapping) and isinstance(e.get("id"), str)
+        }
+        with self._models_lock:
+            self._models[base] = (time.monotonic(), entries)
+        self._register_rows(list(entries.values()))
+        return entries
+
+    def _entries(self, base: str, access: Access) -> dict[str, dict[str, Any]]:
+        cached = self._fresh(base)
+        if cached is not None:
+            return cached
+        try:
+            response = self._sync_client().get(
+                base + "/models", headers=self._models_headers(access), timeout=15
+            )
+        except Exception:  # routing falls back to chat; the call itself reports real errors
+            return {}
+        if response.is_error:
+            return {}
+        return self._store(base, response.json())
+
+    async def _aentries(self, base: str, access: Access) -> dict[str, dict[str, Any]]:
+        cached = self._fresh(base)
+        if cached is not None:
+            return cached
+        try:
+            response = await self._async_client().get(
+                base + "/models", headers=self._models_headers(access), timeout=15
+            )
+        except Exception:
+            return {}
+        if response.is_error:
+            return {}
+        return self._store(base, response.json())
+
+    def list_models(
+        self, *, api_base: str | None = None, refresh: bool = False
+    ) -> list[dict[str, Any]]:
+        """Enabled chat models from ``/models`` (for ``litellm-codex models github-copilot``)."""
+        creds = self.credentials()
+        access = creds.get()
+        base = self.api_base(api_base, access)
+        if refresh:
+            with self._models_lock:
+                self._models.pop(base, None)
+        response = self._sync_client().get(
+            base + "/models", headers=self._models_headers(access), timeout=30
+        )
+        if response.status_code == 401:
+            access = creds.after_unauthorized(access)
+            response = self._sync_client().get(
+                base + "/models", headers=self._models_headers(access), timeout=30
+            )
+        if response.is_error:
+            raise upstream_error(response.status_code, response.headers, response.content)
+        entries = self._store(base, response.json())
+        return [
+            e
+            for e in entries.values()
+            if (e.get("capabilities") or {}).get("type", "chat") == "chat"
+            and (e.get("policy") or {}).get("state", "enabled") != "disabled"
+        ]
+
+    @staticmethod
+    def describe_models(models: list[dict[str, Any]]) -> list[str]:
+        """One line per model: name, endpoints and limits."""
+        lines = []
+        for info in models:
+            caps = info.get("capabilities") or {}
+            limits = caps.get("limits") or {}
+            endpoints = ",".join(info.get("supported_endpoints") or [CHAT])
+            lines.append(
+                f"github_copilot/{info.get('id')}  vendor={info.get('vendor', '?')}"
+                f"  endpoints={endpoints}"
+                f"  context={limits.get('max_context_window_tokens', '?')}"
+                f"  output={limits.get('max_output_tokens', '?')}"
+            )
+        return lines
+
+    def _register_rows(self, models: list[dict[str, Any]]) -> None:
+        import litellm
+
+        from litellm_codex.models import rows_from_copilot_models
+
+        rows = rows_from_copilot_models(models)
+        if rows:
+            litellm.register_model(rows)

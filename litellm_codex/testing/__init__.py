@@ -1,7 +1,15 @@
 """Simulators of the upstream APIs, served for real on 127.0.0.1, for tests and the demo.
 
 Nothing here talks to the real services. Each simulator is a :class:`SimServer` that
-records every call and can be scripted to misbehave (see ``_server``).
+records every call and can be scripted to misbehave (see ``_server``):
+
+- :class:`~litellm_codex.testing.chatgpt.ChatGPTSimulator`: OpenAI OAuth + the ChatGPT
+  Codex backend (``litellm_codex.testing.chatgpt``);
+- :class:`~litellm_codex.testing.copilot.CopilotSimulator`: GitHub device flow, the Copilot
+  token exchange and the Copilot API (``litellm_codex.testing.copilot``);
+- the halves on their own: ``codex_backend``, ``openai_auth``, ``github``, ``copilot_api``.
+
+Import the simulators from their modules; this package exports the building blocks.
 """
 
 from litellm_codex.testing._server import (
@@ -13,5 +21,18 @@ from litellm_codex.testing._server import (
     json_response,
     sse_response,
 )
+from litellm_codex.testing._tokens import Account, GitHubAuthority, GitHubUser, OpenAIAuthority
 
-__all__ = ["DROP", "Request", "Response", "SimServer", "Stall", "json_response", "sse_response"]
+__all__ = [
+    "DROP",
+    "Account",
+    "GitHubAuthority",
+    "GitHubUser",
+    "OpenAIAuthority",
+    "Request",
+    "Response",
+    "SimServer",
+    "Stall",
+    "json_response",
+    "sse_response",
+]

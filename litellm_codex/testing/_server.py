@@ -16,6 +16,7 @@ simulator, and not some other code path, answered.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -49,7 +50,7 @@ class _Headers(dict[str, str]):
     def __getitem__(self, key: str) -> str:
         return super().__getitem__(key.lower())
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         return super().get(key.lower(), default)
 
     def __contains__(self, key: object) -> bool:
@@ -165,7 +166,7 @@ class SimServer:
         self._scripted: deque[tuple[str, str, Response | Handler]] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         #: Every request received, in order.
         self.calls: list[Request] = []
@@ -314,16 +315,17 @@ class _Server(ThreadingHTTPServer):
         with self._sockets_lock:
             sockets = list(self._sockets)
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def _make_handler(sim: SimServer) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "litellm-codex-simulator"
+        # Without TCP_NODELAY every request on a reused keep-alive connection waits ~40 ms
+        # (Nagle's algorithm meeting the client's delayed ACK).
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             return
@@ -362,10 +364,8 @@ def _make_handler(sim: SimServer) -> type[BaseHTTPRequestHandler]:
                 if piece is DROP:
                     self.wfile.flush()
                     self.close_connection = True
-                    try:
+                    with contextlib.suppress(OSError):
                         self.connection.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
                     return
                 if isinstance(piece, Stall):
                     sim._wait(piece.seconds)

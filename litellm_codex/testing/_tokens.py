@@ -82,7 +82,9 @@ class OpenAIAuthority:
         #: How many refresh grants were served (successful or not).
         self.refresh_count = 0
 
-    def issue(self, account: Account | None = None, *, access_ttl: float | None = None) -> dict[str, str]:
+    def issue(
+        self, account: Account | None = None, *, access_ttl: float | None = None
+    ) -> dict[str, str]:
         """Mint ``{id_token, access_token, refresh_token}`` for ``account``."""
         account = account or self.account
         now = self.clock()
@@ -156,8 +158,12 @@ class OpenAIAuthority:
                 return 401, {"error": {"code": "refresh_token_invalidated", "message": "revoked"}}
         tokens = self.issue(grant.account)
         # Like Codex's own test backend: a refresh answer may omit the id_token.
-        return 200, {"access_token": tokens["access_token"], "refresh_token": tokens["refresh_token"],
-                     "id_token": tokens["id_token"], "expires_in": int(self.access_ttl)}
+        return 200, {
+            "access_token": tokens["access_token"],
+            "refresh_token": tokens["refresh_token"],
+            "id_token": tokens["id_token"],
+            "expires_in": int(self.access_ttl),
+        }
 
     def revoke(self, token: str) -> None:
         """Revoke an access or refresh token (unknown tokens are ignored, as in RFC 7009)."""
@@ -232,7 +238,10 @@ class GitHubAuthority:
         with self._lock:
             self.exchange_count += 1
         if user is None:
-            return 401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}
+            return 401, {
+                "message": "Bad credentials",
+                "documentation_url": "https://docs.github.com/rest",
+            }
         if not user.has_copilot:
             return 403, {
                 "error_details": {
@@ -244,7 +253,10 @@ class GitHubAuthority:
             }
         now = self.clock()
         exp = int(now + self.copilot_ttl)
-        token = f"tid={secrets.token_hex(16)};exp={exp};sku=copilot_for_individuals;proxy-ep=sim;8kp=1:" + secrets.token_hex(16)
+        token = (
+            f"tid={secrets.token_hex(16)};exp={exp};sku=copilot_for_individuals;proxy-ep=sim;8kp=1:"
+            + secrets.token_hex(16)
+        )
         with self._lock:
             self._copilot[token] = (user, float(exp))
         return 200, {

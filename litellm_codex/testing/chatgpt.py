@@ -60,7 +60,9 @@ class ChatGPTSimulator(SimServer):
         """Environment variables that point litellm-codex at this simulator."""
         return {"OPENAI_CODEX_API_BASE": self.api_base, "OPENAI_CODEX_AUTH_BASE": self.auth_base}
 
-    def issue_login(self, account: Account | None = None, *, access_ttl: float | None = None) -> CodexLogin:
+    def issue_login(
+        self, account: Account | None = None, *, access_ttl: float | None = None
+    ) -> CodexLogin:
         """A fresh login record for ``account``, as a completed ``login`` would store it."""
         tokens = self.authority.issue(account, access_ttl=access_ttl)
         account_id, email, plan = codex_identity(tokens["id_token"], tokens["access_token"])

@@ -1882,21 +1882,9 @@ class CodexBackendSimulator(SimServer):
         self.authority = authority or OpenAIAuthority()
         self.backend = install_codex_backend(self, self.authority, base_path=base_path)
 
-    def start(self) -> CodexBackendSimulator:
-        """Bind and serve in a daemon thread."""
-        super().start()
-        # Each response goes out as several small writes; with Nagle's algorithm on, a
-        # reused keep-alive connection waits ~40 ms for the client's delayed ACK on every
-        # request. TCP_NODELAY (set by socketserver when this flag is true) removes that.
-        # TODO(lead): set `disable_nagle_algorithm = True` on the handler in _server.py
-        # so every simulator gets it, then drop this.
-        if self._server is not None:
-            handler: Any = self._server.RequestHandlerClass
-            handler.disable_nagle_algorithm = True
-        return self
-
     def __enter__(self) -> CodexBackendSimulator:
-        return self.start()
+        self.start()
+        return self
 
     @property
     def api_base(self) -> str:

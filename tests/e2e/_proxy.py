@@ -77,7 +77,15 @@ def run_proxy(config: Mapping[str, Any], workdir: Path, env: Mapping[str, str]) 
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [_litellm_cli(), "--config", str(config_path), "--host", "127.0.0.1", "--port", str(port)],
+            [
+                _litellm_cli(),
+                "--config",
+                str(config_path),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
             cwd=workdir,
             env=full_env,
             stdin=subprocess.DEVNULL,

@@ -86,7 +86,11 @@ def test_messages_endpoint(proxy: tuple[Proxy, Path]) -> None:
     response = httpx.post(
         running.url + "/v1/messages",
         headers=running.headers(),
-        json={"model": "copilot", "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}]},
+        json={
+            "model": "copilot",
+            "max_tokens": 50,
+            "messages": [{"role": "user", "content": "hi"}],
+        },
         timeout=60,
     )
     assert response.status_code == 401, response.text
@@ -101,7 +105,9 @@ def test_health_runs_our_handlers(proxy: tuple[Proxy, Path]) -> None:
     body = response.json()
     unhealthy = body["unhealthy_endpoints"]
     assert {e["model"] for e in unhealthy} == {
-        "openai-codex/gpt-5.1-codex", "github_copilot/gpt-4o", "github_copilot/gpt-5.5",
+        "openai-codex/gpt-5.1-codex",
+        "github_copilot/gpt-4o",
+        "github_copilot/gpt-5.5",
     }
     for entry in unhealthy:
         assert "litellm-codex login" in str(entry.get("error")), entry

@@ -61,7 +61,12 @@ def _assert_no_litellm_dirs(home: Path) -> None:
 @pytest.mark.parametrize(("model", "provider", "bare"), MODELS)
 @pytest.mark.parametrize("stream", [False, True])
 def test_sdk_sync_routes_reach_handler(
-    model: str, provider: str, bare: str, stream: bool, spy: list[dict[str, Any]], isolated_home: Path
+    model: str,
+    provider: str,
+    bare: str,
+    stream: bool,
+    spy: list[dict[str, Any]],
+    isolated_home: Path,
 ) -> None:
     with pytest.raises(litellm.AuthenticationError, match="litellm-codex login"):
         response = litellm.completion(
@@ -76,7 +81,12 @@ def test_sdk_sync_routes_reach_handler(
 @pytest.mark.parametrize(("model", "provider", "bare"), MODELS)
 @pytest.mark.parametrize("stream", [False, True])
 async def test_sdk_async_routes_reach_handler(
-    model: str, provider: str, bare: str, stream: bool, spy: list[dict[str, Any]], isolated_home: Path
+    model: str,
+    provider: str,
+    bare: str,
+    stream: bool,
+    spy: list[dict[str, Any]],
+    isolated_home: Path,
 ) -> None:
     with pytest.raises(litellm.AuthenticationError, match="litellm-codex login"):
         response = await litellm.acompletion(
@@ -121,12 +131,19 @@ def test_router_routes_reach_handler(
         with pytest.raises(litellm.AuthenticationError, match="litellm-codex login"):
             asyncio.run(acall())
     assert [s["model"] for s in spy] == [
-        "gpt-5.1-codex", "gpt-5.1-codex", "gpt-4o", "gpt-4o", "gpt-5.5", "gpt-5.5",
+        "gpt-5.1-codex",
+        "gpt-5.1-codex",
+        "gpt-4o",
+        "gpt-4o",
+        "gpt-5.5",
+        "gpt-5.5",
     ]
     _assert_no_litellm_dirs(isolated_home)
 
 
-@pytest.mark.parametrize("model", ["openai-codex/gpt-5.1-codex", "github_copilot/gpt-4o", "github_copilot/gpt-5.5"])
+@pytest.mark.parametrize(
+    "model", ["openai-codex/gpt-5.1-codex", "github_copilot/gpt-4o", "github_copilot/gpt-5.5"]
+)
 def test_reasoning_params_reach_handler_without_allowed_openai_params(
     model: str, spy: list[dict[str, Any]]
 ) -> None:
@@ -190,7 +207,14 @@ def test_register_is_idempotent_and_unregister_restores_litellm() -> None:
         assert "github_copilot" in pristine["compatible"]
         assert not any(e["provider"] == "openai-codex" for e in pristine["map"])
         assert "openai-codex" not in pristine["provider_list"]
-        for key in ("resolver", "bridge", "optional", "auth_init", "chat_config", "responses_config"):
+        for key in (
+            "resolver",
+            "bridge",
+            "optional",
+            "auth_init",
+            "chat_config",
+            "responses_config",
+        ):
             assert pristine[key] is not registered[key], f"{key} still hooked"
     finally:
         litellm_codex.register()
@@ -210,12 +234,16 @@ def test_failed_hook_warns_and_alias_still_works(monkeypatch: pytest.MonkeyPatch
     litellm_codex.unregister()
     try:
         monkeypatch.setattr(
-            _registry, "_HOOKS", [("H2", lambda: None), *[h for h in _registry._HOOKS if h[0] != "H2"]]
+            _registry,
+            "_HOOKS",
+            [("H2", lambda: None), *[h for h in _registry._HOOKS if h[0] != "H2"]],
         )
         with pytest.warns(_registry.TakeoverWarning, match="github-copilot/"):
             litellm_codex.register()
         with pytest.raises(litellm.AuthenticationError, match="litellm-codex login github-copilot"):
-            litellm.completion(model="github-copilot/gpt-4o", messages=[{"role": "user", "content": "x"}])
+            litellm.completion(
+                model="github-copilot/gpt-4o", messages=[{"role": "user", "content": "x"}]
+            )
     finally:
         litellm_codex.unregister()
         monkeypatch.undo()

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterable
 
 import pytest
 
-from litellm_codex.sse import SSEDecoder, ServerSentEvent, aiter_sse, iter_sse
+from litellm_codex.sse import ServerSentEvent, SSEDecoder, aiter_sse, iter_sse
 
 STREAM = (
     b": keep-alive comment\n"

@@ -1,0 +1,374 @@
+"""``openai-codex/`` through the real LiteLLM SDK against the Codex simulator on 127.0.0.1.
+
+Every scenario runs through all four entry points (completion, acompletion, streaming,
+astreaming); a parity check asserts that streamed and whole answers agree on content,
+tool calls, finish reason and usage. Every test asserts the simulator saw the call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import litellm
+import pytest
+
+import litellm_codex
+from litellm_codex.testing.chatgpt import ChatGPTSimulator
+from litellm_codex.testing.codex_backend import Fault
+from tests.contract._login import log_in_codex
+
+MODEL = "openai-codex/gpt-5.1-codex"
+MODES = ["completion", "acompletion", "streaming", "astreaming"]
+
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Weather for a city",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}},
+    },
+]
+PNG = (
+    "data:image/png;base64,"
+    + base64.b64encode(
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+        )
+    ).decode()
+)
+
+
+@pytest.fixture
+def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatGPTSimulator]:
+    with ChatGPTSimulator() as simulator:
+        for key, value in simulator.env().items():
+            monkeypatch.setenv(key, value)
+        log_in_codex(simulator, monkeypatch)
+        try:
+            yield simulator
+        finally:
+            litellm_codex.openai_codex.close()
+
+
+@dataclass
+class Answer:
+    content: str | None
+    reasoning: str | None
+    tool_calls: list[tuple[str, str]]
+    tool_ids: list[str]
+    finish_reason: str
+    usage: tuple[int, int, int, int | None, int | None]
+
+
+def _answer(message: Any, finish_reason: str, usage: Any) -> Answer:
+    calls = message.tool_calls or []
+    details_p = getattr(usage, "prompt_tokens_details", None)
+    details_c = getattr(usage, "completion_tokens_details", None)
+    return Answer(
+        content=message.content,
+        reasoning=getattr(message, "reasoning_content", None),
+        tool_calls=[(c.function.name, c.function.arguments) for c in calls],
+        tool_ids=[c.id for c in calls],
+        finish_reason=finish_reason,
+        usage=(
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.total_tokens,
+            getattr(details_p, "cached_tokens", None),
+            getattr(details_c, "reasoning_tokens", None),
+        ),
+    )
+
+
+def run(mode: str, messages: list[dict[str, Any]], **kwargs: Any) -> Answer:
+    """Call through one entry point and normalise the answer."""
+    if mode == "completion":
+        r = litellm.completion(model=MODEL, messages=messages, **kwargs)
+        return _answer(r.choices[0].message, r.choices[0].finish_reason, r.usage)
+    if mode == "acompletion":
+
+        async def call() -> Any:
+            r = await litellm.acompletion(model=MODEL, messages=messages, **kwargs)
+            await litellm_codex.openai_codex.aclose()
+            return r
+
+        r = asyncio.run(call())
+        return _answer(r.choices[0].message, r.choices[0].finish_reason, r.usage)
+    opts = {"stream": True, "stream_options": {"include_usage": True}, **kwargs}
+    if mode == "streaming":
+        chunks = list(litellm.completion(model=MODEL, messages=messages, **opts))
+    else:
+
+        async def collect() -> list[Any]:
+            stream = await litellm.acompletion(model=MODEL, messages=messages, **opts)
+            out = [c async for c in stream]
+            await litellm_codex.openai_codex.aclose()
+            return out
+
+        chunks = asyncio.run(collect())
+    built = litellm.stream_chunk_builder(chunks, messages=messages)
+    assert built is not None
+    return _answer(built.choices[0].message, built.choices[0].finish_reason, built.usage)
+
+
+SCENARIOS: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
+    "text": (
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hello there"}],
+        {},
+    ),
+    "tool-results": (
+        [
+            {"role": "user", "content": "call get_weather"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
+        ],
+        {"tools": TOOLS},
+    ),
+    "parallel-tools": (
+        [{"role": "user", "content": 'call get_weather {"city": "Oslo"} and get_time'}],
+        {"tools": TOOLS},
+    ),
+    "image": (
+        [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "what is this"},
+                    {"type": "image_url", "image_url": {"url": PNG}},
+                ],
+            }
+        ],
+        {},
+    ),
+    "reasoning": ([{"role": "user", "content": "think first"}], {"reasoning_effort": "high"}),
+    "json-schema": (
+        [{"role": "user", "content": "give me a person"}],
+        {
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": "person",
+                    "strict": True,
+                    "schema": {
+                        "type": "object",
+                        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+                        "required": ["name", "age"],
+                        "additionalProperties": False,
+                    },
+                },
+            }
+        },
+    ),
+}
+
+
+def check(name: str, answer: Answer) -> None:
+    """What each scenario must produce (from the simulator's documented responder)."""
+    if name == "text":
+        assert answer.content == "echo: hello there"
+        assert answer.finish_reason == "stop"
+    elif name == "tool-results":
+        assert answer.content == "tool result: sunny"
+        assert answer.finish_reason == "stop"
+    elif name == "parallel-tools":
+        assert [n for n, _ in answer.tool_calls] == ["get_weather", "get_time"]
+        assert json.loads(answer.tool_calls[0][1]) == {"city": "Oslo"}
+        assert json.loads(answer.tool_calls[1][1]) == {}
+        assert len(set(answer.tool_ids)) == 2 and all(answer.tool_ids)
+        assert answer.finish_reason == "tool_calls"
+        assert not answer.content
+    elif name == "image":
+        assert answer.content is not None and "1 image" in answer.content
+    elif name == "reasoning":
+        assert answer.reasoning
+        assert answer.content == "echo: think first"
+        assert answer.usage[4] and answer.usage[4] > 0
+    elif name == "json-schema":
+        assert answer.content is not None
+        data = json.loads(answer.content)
+        assert set(data) == {"name", "age"} and isinstance(data["age"], int)
+    prompt, completion, total, _, _ = answer.usage
+    assert prompt > 0 and completion > 0 and total == prompt + completion
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_scenario_through_all_entry_points_with_parity(sim: ChatGPTSimulator, name: str) -> None:
+    messages, kwargs = SCENARIOS[name]
+    answers = {}
+    for mode in MODES:
+        answers[mode] = run(mode, messages, **kwargs)
+        check(name, answers[mode])
+    reference = answers["completion"]
+    for mode in MODES[1:]:
+        got = answers[mode]
+        assert got.content == reference.content, mode
+        assert got.reasoning == reference.reasoning, mode
+        assert got.tool_calls == reference.tool_calls, mode
+        assert got.finish_reason == reference.finish_reason, mode
+        assert got.usage == reference.usage, mode
+    assert len(sim.backend.requests) == len(MODES)
+    for recorded in sim.backend.requests:
+        body = recorded.body
+        assert body["stream"] is True and body["store"] is False
+        assert body["instructions"]
+
+
+def test_request_shape_and_headers(sim: ChatGPTSimulator) -> None:
+    run("completion", *SCENARIOS["tool-results"], temperature=0.2, max_tokens=50)
+    recorded = sim.backend.requests[-1]
+    body = recorded.body
+    assert "temperature" not in body and "max_output_tokens" not in body
+    assert all("id" not in item for item in body["input"])
+    headers = {k.lower(): v for k, v in recorded.headers.items()}
+    assert headers["chatgpt-account-id"] == "acct-sim-0001"
+    assert headers["originator"] == "codex_cli_rs"
+    assert headers["authorization"].startswith("Bearer ")
+    assert headers["session_id"] == body["prompt_cache_key"]
+    assert "litellm-codex/" in headers["user-agent"]
+
+
+def test_prompt_cache_key_is_stable_across_turns(sim: ChatGPTSimulator) -> None:
+    first = [{"role": "system", "content": "S"}, {"role": "user", "content": "one"}]
+    run("completion", first)
+    run(
+        "completion",
+        [*first, {"role": "assistant", "content": "x"}, {"role": "user", "content": "two"}],
+    )
+    keys = [r.body["prompt_cache_key"] for r in sim.backend.requests]
+    assert keys[0] == keys[1]
+
+
+def test_rate_limit_headers_exposed(sim: ChatGPTSimulator) -> None:
+    r = litellm.completion(model=MODEL, messages=[{"role": "user", "content": "hi"}])
+    headers = r._hidden_params["additional_headers"]
+    assert any("x-codex-primary-used-percent" in k for k in headers)
+
+
+# -- faults ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_usage_limit_is_rate_limit_error_with_reset(sim: ChatGPTSimulator, mode: str) -> None:
+    sim.backend.queue(Fault.usage_limit(resets_in=120))
+    with pytest.raises((litellm.RateLimitError, litellm.MidStreamFallbackError)) as info:
+        run(mode, [{"role": "user", "content": "hi"}])
+    err = info.value
+    original = getattr(err, "original_exception", err)
+    assert isinstance(original, litellm.RateLimitError)
+    assert "usage_limit_reached" in str(original) or "limit" in str(original).lower()
+    assert "retry after" in str(original).lower() or "reset" in str(original).lower()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_401_once_then_ok(sim: ChatGPTSimulator, mode: str) -> None:
+    sim.backend.queue(Fault.unauthorized_once())
+    answer = run(mode, [{"role": "user", "content": "again"}])
+    assert answer.content == "echo: again"
+    assert len(sim.backend.requests) >= 1
+    assert sim.authority.refresh_count == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_500_then_ok(sim: ChatGPTSimulator, mode: str) -> None:
+    sim.backend.queue(Fault.server_error(500))
+    answer = run(mode, [{"role": "user", "content": "retry me"}])
+    assert answer.content == "echo: retry me"
+    assert len(sim.calls_to("/responses")) == 2
+
+
+@pytest.mark.parametrize("mode", ["completion", "acompletion"])
+def test_dropped_connection_is_retried_for_whole_answers(sim: ChatGPTSimulator, mode: str) -> None:
+    sim.backend.queue(Fault.drop_after(3))
+    answer = run(mode, [{"role": "user", "content": "drop"}])
+    assert answer.content == "echo: drop"
+    assert len(sim.calls_to("/responses")) == 2
+
+
+@pytest.mark.parametrize("mode", ["streaming", "astreaming"])
+def test_dropped_connection_mid_stream_is_connection_error(
+    sim: ChatGPTSimulator, mode: str
+) -> None:
+    sim.backend.queue(Fault.drop_after(5))
+    with pytest.raises((litellm.APIConnectionError, litellm.MidStreamFallbackError)) as info:
+        run(mode, [{"role": "user", "content": "drop"}])
+    original = getattr(info.value, "original_exception", info.value)
+    assert isinstance(original, litellm.APIConnectionError)
+    assert "dropped" in str(original)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_stall_ends_with_timeout(
+    sim: ChatGPTSimulator, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITELLM_CODEX_STREAM_IDLE_TIMEOUT", "0.5")
+    sim.backend.queue(Fault.stall(10, after_events=2))
+    with pytest.raises((litellm.Timeout, litellm.MidStreamFallbackError)) as info:
+        run(mode, [{"role": "user", "content": "stall"}])
+    original = getattr(info.value, "original_exception", info.value)
+    assert isinstance(original, litellm.Timeout), repr(original)
+
+
+@pytest.mark.parametrize("mode", ["streaming", "astreaming"])
+def test_malformed_event_is_connection_error(sim: ChatGPTSimulator, mode: str) -> None:
+    sim.backend.queue(Fault.malformed())
+    with pytest.raises((litellm.APIConnectionError, litellm.MidStreamFallbackError)) as info:
+        run(mode, [{"role": "user", "content": "bad"}])
+    original = getattr(info.value, "original_exception", info.value)
+    assert "malformed" in str(original)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_stream_without_completed_event(
+    sim: ChatGPTSimulator, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITELLM_CODEX_MAX_RETRIES", "0")
+    sim.backend.queue(Fault.no_completed())
+    with pytest.raises((litellm.APIConnectionError, litellm.MidStreamFallbackError)) as info:
+        run(mode, [{"role": "user", "content": "cut"}])
+    original = getattr(info.value, "original_exception", info.value)
+    assert isinstance(original, litellm.APIConnectionError)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_context_window_exceeded(sim: ChatGPTSimulator, mode: str) -> None:
+    sim.backend.queue(
+        Fault.failed(
+            "context_length_exceeded", "Your input exceeds the context window of this model."
+        )
+    )
+    with pytest.raises(litellm.ContextWindowExceededError):
+        run(mode, [{"role": "user", "content": "long"}])
+
+
+def test_unsupported_model_lists_available_models(sim: ChatGPTSimulator) -> None:
+    with pytest.raises(litellm.BadRequestError) as info:
+        litellm.completion(
+            model="openai-codex/gpt-9-imaginary", messages=[{"role": "user", "content": "x"}]
+        )
+    assert "gpt-5.1-codex" in str(info.value)
