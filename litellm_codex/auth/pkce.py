@@ -193,20 +193,20 @@ def parse_token_response(status: int, body: bytes | str | Mapping[str, Any]) -> 
     if not 200 <= status < 300:
         code, message = parse_error_body(body)
         detail = f"{message} ({code})" if code and code != message else message
-        raise LoginError(f"token exchange failed (HTTP {status}): {detail}")
+        raise LoginError(f"code exchange failed (HTTP {status}): {detail}")
     data: Any = body
     if isinstance(body, (bytes, str)):
         try:
             data = json.loads(body)
         except ValueError:
-            raise LoginError("token exchange failed: the answer is not JSON") from None
+            raise LoginError("code exchange failed: the answer is not JSON") from None
     if not isinstance(data, Mapping):
-        raise LoginError("token exchange failed: the answer is not a JSON object")
+        raise LoginError("code exchange failed: the answer is not a JSON object")
     missing = [
         key
         for key in ("id_token", "access_token", "refresh_token")
         if not isinstance(data.get(key), str) or not data.get(key)
     ]
     if missing:
-        raise LoginError(f"token exchange failed: the answer lacks {', '.join(missing)}")
+        raise LoginError(f"code exchange failed: the answer lacks {', '.join(missing)}")
     return {key: str(data[key]) for key in ("id_token", "access_token", "refresh_token")}
