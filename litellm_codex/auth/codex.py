@@ -1,0 +1,512 @@
+"""ChatGPT (Codex) credentials: cached in memory, refreshed once, shared with other processes.
+
+:class:`CodexCredentials` is the provider's :class:`~litellm_codex.auth._types.CredentialSource`.
+
+- The login is read from the store once per process; requests use the in-memory copy.
+- Shortly before the access token expires (5-minute window, §1.7) or after a 401, the
+  token is refreshed: ``POST {auth_base}/oauth/token`` with the single-use refresh token.
+- The refresh is single-flight across threads (a threading lock), processes (a
+  :class:`filelock.FileLock` next to the store) and asyncio tasks (they share one worker
+  thread). Under the locks the store is re-read first (Codex's "guarded reload"): when
+  another process already refreshed, its token is adopted and no request is sent.
+- A refresh token that rotated or failed permanently is remembered and never sent again;
+  a permanent failure raises :class:`~litellm_codex.errors.LoginExpiredError`.
+- A login imported from the Codex CLI stays linked: its store is read in the guarded
+  reload (adopting a refresh the Codex CLI made), and our refreshes are written back.
+
+References: protocols/codex-chatgpt-backend.md §1.5-1.8.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import filelock
+import httpx
+from pydantic import ValidationError
+
+from litellm_codex.auth._flight import SingleFlight
+from litellm_codex.auth._types import Access
+from litellm_codex.auth.codex_cli import read_back, write_back
+from litellm_codex.auth.records import PROVIDER_CODEX, CodexLogin
+from litellm_codex.auth.store import (
+    MemoryStore,
+    TokenStore,
+    default_store,
+    ensure_private_dir,
+    home_dir,
+)
+from litellm_codex.auth.tokens import (
+    classify_refresh_failure,
+    codex_identity,
+    jwt_expiry,
+    needs_refresh,
+)
+from litellm_codex.errors import (
+    CredentialsError,
+    LoginExpiredError,
+    NotLoggedInError,
+    StoreError,
+    UpstreamError,
+    upstream_error,
+)
+
+__all__ = [
+    "CLIENT_ID",
+    "DEFAULT_AUTH_BASE",
+    "CodexCredentials",
+    "codex_credentials",
+    "load_login",
+    "reset_codex_credentials",
+    "revoke",
+    "save_login",
+]
+
+log = logging.getLogger(__name__)
+
+#: The Codex CLI's OAuth client id (``CLIENT_ID`` in codex-rs/login; §1.1).
+CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
+#: OAuth issuer; ``OPENAI_CODEX_AUTH_BASE`` overrides it (SPEC §3).
+DEFAULT_AUTH_BASE = "https://auth.openai.com"
+
+_REFRESH_TIMEOUT = 30.0
+#: How long to wait for another process's refresh before giving up.
+_LOCK_TIMEOUT = 120.0
+#: After a failed proactive refresh while the old token still works, wait this long
+#: before trying again (instead of trying on every request).
+_RETRY_DELAY = 30.0
+#: With nothing stored, look at the store again at most this often (a login made while
+#: this process runs is picked up without a restart).
+_NOT_LOGGED_IN_RECHECK = 10.0
+
+
+def _digest(token: str) -> str:
+    # Remember spent refresh tokens by digest: the secret itself need not stay in memory.
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def auth_base_from_env() -> str | None:
+    """``OPENAI_CODEX_AUTH_BASE`` without a trailing slash, if set."""
+    value = os.environ.get("OPENAI_CODEX_AUTH_BASE", "").strip()
+    return value.rstrip("/") or None
+
+
+def save_login(store: TokenStore, login: CodexLogin) -> None:
+    """Store a Codex login (used by the login flows)."""
+    store.save(PROVIDER_CODEX, login.model_dump(mode="json"))
+
+
+def load_login(store: TokenStore) -> CodexLogin | None:
+    """The stored Codex login, or ``None``. Raises :class:`StoreError` when unreadable."""
+    record = store.load(PROVIDER_CODEX)
+    if record is None:
+        return None
+    try:
+        return CodexLogin.model_validate(record)
+    except ValidationError:
+        raise StoreError(
+            f"the stored openai-codex login in {store.name} is not in the expected format; "
+            "log in again",
+            provider=PROVIDER_CODEX,
+        ) from None
+
+
+def access_for(login: CodexLogin) -> Access:
+    """The request credentials of a login."""
+    headers = {"Authorization": f"Bearer {login.access_token}"}
+    if login.account_id:
+        headers["ChatGPT-Account-ID"] = login.account_id
+    return Access(
+        token=login.access_token,
+        headers=headers,
+        label=login.email or login.account_id or "ChatGPT account",
+        expires_at=login.expires_at,
+    )
+
+
+class CodexCredentials:
+    """The ChatGPT login of this process (a :class:`CredentialSource`)."""
+
+    provider = PROVIDER_CODEX
+
+    def __init__(
+        self,
+        store: TokenStore | None = None,
+        *,
+        auth_base: str | None = None,
+        http: httpx.Client | None = None,
+        clock: Callable[[], float] = time.time,
+        lock_path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self._store = store
+        self._auth_base = (auth_base or "").rstrip("/") or auth_base_from_env()
+        self._http = http
+        self._owns_http = http is None
+        self._clock = clock
+        self._lock_path = Path(lock_path) if lock_path is not None else None
+        self._login: CodexLogin | None = None
+        self._loaded = False
+        self._checked_at = 0.0
+        self._load_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
+        self._file_lock: filelock.FileLock | None = None
+        #: digest(refresh token) -> why it must not be sent again
+        self._spent: dict[str, str] = {}
+        self._retry_at = 0.0
+        self._flight: SingleFlight[Access] = SingleFlight()
+
+    def __repr__(self) -> str:
+        label = self._login.email or self._login.account_id if self._login else None
+        return f"CodexCredentials(account={label!r})"
+
+    # -- configuration ---------------------------------------------------------------
+
+    @property
+    def store(self) -> TokenStore:
+        """The token store (the default store, chosen on first use)."""
+        if self._store is None:
+            self._store = default_store()
+        return self._store
+
+    @property
+    def auth_base(self) -> str:
+        """Constructor argument, else ``OPENAI_CODEX_AUTH_BASE``, else the login's issuer."""
+        if self._auth_base:
+            return self._auth_base
+        if self._login is not None and self._login.auth_base:
+            return self._login.auth_base.rstrip("/")
+        return DEFAULT_AUTH_BASE
+
+    @property
+    def login(self) -> CodexLogin | None:
+        """The login held in memory (``None`` before the first use)."""
+        return self._login
+
+    def _client(self) -> httpx.Client:
+        if self._http is None:
+            self._http = httpx.Client(timeout=_REFRESH_TIMEOUT)
+        return self._http
+
+    def close(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_http and self._http is not None:
+            self._http.close()
+            self._http = None
+
+    # -- CredentialSource ------------------------------------------------------------
+
+    def get(self) -> Access:
+        """The current access; refreshed first when it expires within 5 minutes."""
+        login = self._current()
+        if not self._due(login):
+            return access_for(login)
+        return self._refresh(login.access_token, force=False)
+
+    async def aget(self) -> Access:
+        """Async :meth:`get`: store reads and refreshes run in a worker thread, one per
+        event loop however many tasks wait."""
+        login = self._login
+        if login is not None and not self._due(login):
+            return access_for(login)
+        stale = login.access_token if login is not None else None
+        return await self._flight.run(("get", stale), self.get)
+
+    def after_unauthorized(self, stale: Access) -> Access:
+        """After a 401 with ``stale``: adopt a newer stored token, else refresh once."""
+        self._current()
+        return self._refresh(stale.token, force=True)
+
+    async def aafter_unauthorized(self, stale: Access) -> Access:
+        """Async :meth:`after_unauthorized`."""
+        return await self._flight.run(("401", stale.token), lambda: self.after_unauthorized(stale))
+
+    # -- loading ---------------------------------------------------------------------
+
+    def _current(self) -> CodexLogin:
+        login = self._login
+        if login is not None:
+            return login
+        with self._load_lock:
+            now = self._clock()
+            if self._login is None and (
+                not self._loaded or now - self._checked_at >= _NOT_LOGGED_IN_RECHECK
+            ):
+                self._checked_at = now
+                self._login = load_login(self.store)
+                self._loaded = True
+            if self._login is None:
+                raise NotLoggedInError(PROVIDER_CODEX)
+            return self._login
+
+    def _due(self, login: CodexLogin) -> bool:
+        now = self._clock()
+        if not needs_refresh(login.expires_at, login.last_refresh, now):
+            return False
+        # A proactive refresh failed a moment ago and the token still works: keep using
+        # it for a while rather than hitting the token endpoint on every request.
+        still_valid = login.expires_at is not None and login.expires_at > now
+        return not (still_valid and now < self._retry_at)
+
+    # -- refreshing ------------------------------------------------------------------
+
+    def _refresh(self, stale: str, *, force: bool) -> Access:
+        with self._refresh_lock:
+            current = self._login
+            if current is not None and current.access_token != stale and not self._due(current):
+                return access_for(current)  # another thread refreshed while we waited
+            with self._interprocess_lock():
+                login = self._guarded_reload()
+                if login.access_token != stale and not self._due(login):
+                    self._login = login  # another process (or the Codex CLI) refreshed
+                    log.debug("adopted a refreshed openai-codex login from the store")
+                    return access_for(login)
+                if not force and not self._due(login):
+                    self._login = login
+                    return access_for(login)
+                try:
+                    fresh = self._refresh_tokens(login)
+                except (UpstreamError, LoginExpiredError) as exc:
+                    now = self._clock()
+                    if not force and login.expires_at is not None and login.expires_at > now:
+                        self._retry_at = now + _RETRY_DELAY
+                        log.warning(
+                            "could not refresh the openai-codex login (%s); the current "
+                            "token is valid until %s, retrying in %ds",
+                            exc,
+                            time.strftime("%H:%M:%S", time.localtime(login.expires_at)),
+                            int(_RETRY_DELAY),
+                        )
+                        return access_for(login)
+                    raise
+                self._persist(fresh)
+                self._login = fresh
+                self._retry_at = 0.0
+                log.info(
+                    "refreshed the openai-codex login for %s",
+                    fresh.email or fresh.account_id or "the ChatGPT account",
+                )
+                return access_for(fresh)
+
+    @contextlib.contextmanager
+    def _interprocess_lock(self) -> Iterator[None]:
+        if isinstance(self._store, MemoryStore):
+            yield  # a memory store cannot be shared with another process
+            return
+        if self._file_lock is None:
+            path = self._lock_path or home_dir() / "openai-codex.refresh.lock"
+            ensure_private_dir(path.parent)
+            self._file_lock = filelock.FileLock(str(path), timeout=_LOCK_TIMEOUT)
+        try:
+            with self._file_lock:
+                yield
+        except filelock.Timeout:
+            raise UpstreamError(
+                "timed out waiting for another process to refresh the openai-codex login"
+            ) from None
+
+    def _guarded_reload(self) -> CodexLogin:
+        """The newest login: the store's (another process may have refreshed), then the
+        linked Codex CLI's (the Codex CLI may have refreshed)."""
+        cached = self._login
+        try:
+            stored = load_login(self.store)
+        except StoreError as exc:
+            log.warning("could not re-read the openai-codex login: %s", exc)
+            stored = cached
+        else:
+            if stored is None:
+                # Logged out (by `litellm-codex logout`) since we loaded it.
+                self._login = None
+                raise NotLoggedInError(PROVIDER_CODEX)
+        assert stored is not None
+        if (
+            cached is not None
+            and _digest(stored.refresh_token) in self._spent
+            and _digest(cached.refresh_token) not in self._spent
+        ):
+            # The store holds an older copy than ours (a failed save, a restored backup):
+            # our refresh token is the live one.
+            stored = cached
+        login = stored
+        if login.codex_cli is not None:
+            theirs = read_back(login.codex_cli)
+            if (
+                theirs is not None
+                and theirs.refresh_token != login.refresh_token
+                and (
+                    theirs.account_id is None
+                    or login.account_id is None
+                    or theirs.account_id == login.account_id
+                )
+            ):
+                login = login.model_copy(
+                    update={
+                        "access_token": theirs.access_token,
+                        "refresh_token": theirs.refresh_token,
+                        "id_token": theirs.id_token or login.id_token,
+                        "account_id": theirs.account_id or login.account_id,
+                        "email": theirs.email or login.email,
+                        "plan": theirs.plan or login.plan,
+                        "expires_at": theirs.expires_at,
+                        "last_refresh": theirs.last_refresh or self._clock(),
+                    }
+                )
+                log.info("adopted the openai-codex login refreshed by the Codex CLI")
+                try:
+                    save_login(self.store, login)
+                except StoreError as exc:
+                    log.warning("could not store the adopted openai-codex login: %s", exc)
+        return login
+
+    def _refresh_tokens(self, login: CodexLogin) -> CodexLogin:
+        """Spend ``login``'s refresh token; return the login with the new tokens."""
+        old = login.refresh_token
+        spent = self._spent.get(_digest(old))
+        if spent is not None:
+            # Never send a burned refresh token twice (it would be "reused" at best).
+            raise LoginExpiredError(PROVIDER_CODEX, spent)
+        url = f"{self.auth_base}/oauth/token"
+        payload = {"client_id": CLIENT_ID, "grant_type": "refresh_token", "refresh_token": old}
+        try:
+            response = self._client().post(
+                url, json=payload, headers={"Accept": "application/json"}
+            )
+        except httpx.HTTPError as exc:
+            raise UpstreamError(
+                f"could not reach {url} to refresh the openai-codex login: {type(exc).__name__}"
+            ) from None
+        if not response.is_success:
+            kind, reason = classify_refresh_failure(response.status_code, response.content)
+            if kind == "permanent":
+                self._spent[_digest(old)] = reason
+                log.warning("the openai-codex refresh token was rejected (%s)", reason)
+                raise LoginExpiredError(PROVIDER_CODEX, reason)
+            raise upstream_error(
+                response.status_code,
+                response.headers,
+                response.content,
+                prefix="refreshing the openai-codex login failed: ",
+            )
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise UpstreamError(
+                "refreshing the openai-codex login failed: the token endpoint did not answer "
+                f"with a JSON object (HTTP {response.status_code})",
+                status=response.status_code,
+            )
+        return self._apply(login, body)
+
+    def _apply(self, login: CodexLogin, body: dict[str, Any]) -> CodexLogin:
+        """Replace only the fields the refresh response has (all are optional, §1.7)."""
+        now = self._clock()
+
+        def text(name: str) -> str | None:
+            value = body.get(name)
+            return value if isinstance(value, str) and value else None
+
+        access = text("access_token") or login.access_token
+        refresh = text("refresh_token") or login.refresh_token
+        id_token = text("id_token") or login.id_token
+        if refresh != login.refresh_token:
+            self._spent[_digest(login.refresh_token)] = "refresh_token_reused"
+        account_id, email, plan = codex_identity(id_token, access)
+        expires_at = jwt_expiry(access)
+        expires_in = body.get("expires_in")
+        if expires_at is None and isinstance(expires_in, (int, float)) and expires_in > 0:
+            expires_at = now + float(expires_in)
+        if expires_at is None and access == login.access_token:
+            expires_at = login.expires_at
+        return login.model_copy(
+            update={
+                "access_token": access,
+                "refresh_token": refresh,
+                "id_token": id_token,
+                "account_id": account_id or login.account_id,
+                "email": email or login.email,
+                "plan": plan or login.plan,
+                "expires_at": expires_at,
+                "last_refresh": now,
+            }
+        )
+
+    def _persist(self, login: CodexLogin) -> None:
+        """Save before the locks are released, so no other process spends the old token."""
+        try:
+            save_login(self.store, login)
+        except CredentialsError as exc:
+            # The new tokens still work in this process; other processes will have to log in.
+            log.error("could not save the refreshed openai-codex login: %s", exc)
+        if login.codex_cli is not None:
+            try:
+                write_back(login.codex_cli, login)
+            except CredentialsError as exc:
+                log.warning("could not write the refreshed login back to the Codex CLI: %s", exc)
+
+
+# ---------------------------------------------------------------------------- module API
+
+_singleton: CodexCredentials | None = None
+_singleton_lock = threading.Lock()
+
+
+def codex_credentials() -> CodexCredentials:
+    """The process-wide :class:`CodexCredentials` (created on first use, no I/O until then)."""
+    global _singleton
+    with _singleton_lock:
+        if _singleton is None:
+            _singleton = CodexCredentials()
+        return _singleton
+
+
+def reset_codex_credentials() -> None:
+    """Forget the process-wide instance (tests; after `login` / `logout`)."""
+    global _singleton
+    with _singleton_lock:
+        old, _singleton = _singleton, None
+    if old is not None:
+        old.close()
+
+
+def revoke(
+    login: CodexLogin,
+    *,
+    auth_base: str | None = None,
+    http: httpx.Client | None = None,
+    timeout: float = 10.0,
+) -> bool:
+    """Best-effort revoke at logout (§1.7): the refresh token, else the access token.
+
+    Returns whether the issuer accepted one of them; never raises for network trouble.
+    """
+    base = (auth_base or auth_base_from_env() or login.auth_base or DEFAULT_AUTH_BASE).rstrip("/")
+    url = f"{base}/oauth/revoke"
+    attempts: list[dict[str, str]] = [
+        {"token": login.refresh_token, "token_type_hint": "refresh_token", "client_id": CLIENT_ID},
+        {"token": login.access_token, "token_type_hint": "access_token"},
+    ]
+    client = http or httpx.Client(timeout=timeout)
+    try:
+        for payload in attempts:
+            try:
+                response = client.post(url, json=payload, timeout=timeout)
+            except httpx.HTTPError as exc:
+                log.info("could not revoke the openai-codex login: %s", type(exc).__name__)
+                return False
+            if response.is_success:
+                return True
+        log.info("the issuer did not revoke the openai-codex login (HTTP %s)", response.status_code)
+        return False
+    finally:
+        if http is None:
+            client.close()
