@@ -94,8 +94,12 @@ class GitHubEndpoints:
 
     @property
     def host(self) -> str:
-        """``github.com`` or the enterprise host: the key of editor config entries."""
-        return self.enterprise or urlsplit(self.github_url).netloc or "github.com"
+        """``github.com`` or the enterprise domain: the key of editor config entries.
+
+        URL overrides (env variables, simulators) do not change it: editors key their
+        logins by the GitHub instance, not by how we reach it.
+        """
+        return self.enterprise or "github.com"
 
 
 def normalize_domain(value: str) -> str:

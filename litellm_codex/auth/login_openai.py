@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -167,6 +167,15 @@ class _Outcome:
         self.tokens: dict[str, str] | None = None
         self.error: LoginError | None = None
         self.lock = threading.Lock()
+        self.claimed = False
+
+    def claim(self) -> bool:
+        """The first callback with our state gets to exchange its code; later ones do not."""
+        with self.lock:
+            if self.claimed or self.done.is_set():
+                return False
+            self.claimed = True
+            return True
 
     def finish(self, tokens: dict[str, str] | None, error: LoginError | None) -> bool:
         with self.lock:
@@ -177,7 +186,10 @@ class _Outcome:
             return True
 
 
-class _LoopbackServer(HTTPServer):
+class _LoopbackServer(ThreadingHTTPServer):
+    # Threads: a browser may open a speculative connection and send nothing on it, which
+    # would block a one-at-a-time server before the real callback arrives.
+    daemon_threads = True
     # SO_REUSEADDR lets us re-bind a port in TIME_WAIT after a previous login; on Windows
     # it would let two servers share a listening port, so it stays off there.
     allow_reuse_address = sys.platform != "win32"
@@ -242,6 +254,9 @@ def _make_handler(
             except LoginError as exc:
                 outcome.finish(None, exc)
                 self._reply(400, _page("Login failed", exc.message))
+                return
+            if not outcome.claim():
+                self._reply(400, _page("Already done", "This login attempt is over."))
                 return
             try:
                 tokens = exchange(code)

@@ -115,7 +115,13 @@ class CliProcess:
 def env(isolated_home: Path) -> dict[str, str]:
     """The subprocess environment: the isolated home, the file store, fast waits."""
     variables = dict(os.environ)
-    for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER", "PYTHON_KEYRING_BACKEND"):
+    for name in (
+        "DISPLAY",
+        "WAYLAND_DISPLAY",
+        "BROWSER",
+        "PYTHON_KEYRING_BACKEND",
+        "GH_COPILOT_TOKEN",
+    ):
         variables.pop(name, None)
     variables.update(
         LITELLM_CODEX_STORE="file",
