@@ -580,6 +580,11 @@ class CopilotApi:
         paths = {self.base_path + e for e in wanted}
         return [c for c in list(self.server.calls) if c.path in paths]
 
+    @property
+    def requests(self) -> list[Request]:
+        """Every recorded request to this API (all endpoints), in order."""
+        return self.calls()
+
     def last(self, endpoint: str = "/chat/completions") -> Request:
         """The most recent request to ``endpoint``."""
         found = self.calls(endpoint)

@@ -796,3 +796,33 @@ def test_install_below_a_base_path() -> None:
 def test_simulator_advertises_itself_in_the_token_exchange(sim: CopilotApiSimulator) -> None:
     _, body = sim.authority.exchange(sim.authority.issue_github_token())
     assert body["endpoints"]["api"] == sim.url
+
+
+def test_responses_stream_through_the_shared_responses_translator(
+    sim: CopilotApiSimulator, client: httpx.Client
+) -> None:
+    # The provider sends codex models through the Codex Responses translation; it must
+    # cope with Copilot's per-event item ids (§3.7).
+    from litellm_codex.translate.stream import ResponsesStreamTranslator
+
+    tool = {"type": "function", "name": "get_time", "parameters": {}}
+    response = client.post(
+        "/responses",
+        json={
+            "model": "gpt-5.1-codex",
+            "input": "call get_time and get_time",
+            "tools": [tool],
+            "reasoning": {"effort": "low", "summary": "auto"},
+            "stream": True,
+        },
+    )
+    translator = ResponsesStreamTranslator()
+    acc = ChatAccumulator()
+    for event in iter_sse(response.iter_bytes()):
+        acc.extend(translator.feed(json.loads(event.data)))
+    acc.extend(translator.finish())
+    result = acc.result()
+    assert [c.name for c in result.tool_calls] == ["get_time", "get_time"]
+    assert result.reasoning_content == "Thinking about: call get_time and get_time"
+    assert result.finish_reason == "tool_calls"
+    assert sim.api.requests == sim.api.calls("/responses")
