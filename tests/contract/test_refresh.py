@@ -740,7 +740,7 @@ def test_revoke(oauth: OAuth) -> None:
         "token_type_hint": "refresh_token",
         "client_id": "app_EMoamEEZ73f0CkXaXp7hrann",
     }
-    status, body = oauth.authority.refresh(login.refresh_token)
+    status, _body = oauth.authority.refresh(login.refresh_token)
     assert status == 401
 
 
@@ -812,3 +812,323 @@ def test_no_secret_in_logs_reprs_or_errors(oauth: OAuth, caplog: pytest.LogCaptu
     for secret in filter(None, secrets_seen):
         assert secret not in blob
         assert secret[:24] not in blob
+
+
+# ============================================================================= copilot
+
+from litellm_codex.auth import copilot as copilot_mod  # noqa: E402
+from litellm_codex.auth.copilot import (  # noqa: E402
+    CopilotCredentials,
+    copilot_credentials,
+    parse_exchange,
+    reset_copilot_credentials,
+)
+from litellm_codex.auth.records import CopilotLogin  # noqa: E402
+from litellm_codex.errors import NoAccessError  # noqa: E402
+from litellm_codex.testing._tokens import GitHubAuthority, GitHubUser  # noqa: E402
+
+
+@dataclass
+class GitHub:
+    sim: SimServer
+    authority: GitHubAuthority
+    delay: float = 0.0
+
+    @property
+    def url(self) -> str:
+        return self.sim.url
+
+    def exchanges(self) -> list[Request]:
+        return self.sim.calls_to("/copilot_internal/v2/token")
+
+
+@pytest.fixture
+def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[GitHub]:
+    for name in ("GITHUB_COPILOT_GITHUB_API_URL", "GITHUB_COPILOT_API_BASE"):
+        monkeypatch.delenv(name, raising=False)
+    authority = GitHubAuthority(GitHubUser(api_endpoint="https://api.sim.githubcopilot.test"))
+    state = GitHub(SimServer(), authority)
+
+    def exchange(request: Request) -> Response:
+        auth = request.headers.get("authorization") or ""
+        time.sleep(state.delay)
+        status, body = authority.exchange(auth.removeprefix("token "))
+        return json_response(body, status)
+
+    state.sim.route("GET", "/copilot_internal/v2/token", exchange)
+    with state.sim:
+        yield state
+    reset_copilot_credentials()
+
+
+_OPEN_COPILOT: list[CopilotCredentials] = []
+
+
+@pytest.fixture
+def copilot_creds(github: GitHub) -> Iterator[Any]:
+    def make(store: Any, **kw: Any) -> CopilotCredentials:
+        creds = CopilotCredentials(store, github_api_url=github.url, **kw)
+        _OPEN_COPILOT.append(creds)
+        return creds
+
+    yield make
+    while _OPEN_COPILOT:
+        _OPEN_COPILOT.pop().close()
+
+
+def copilot_store(github: GitHub, **extra: Any) -> tuple[MemoryStore, str]:
+    store = MemoryStore()
+    gh = github.authority.issue_github_token()
+    copilot_mod.save_login(store, CopilotLogin(github_token=gh, login="octocat", **extra))
+    return store, gh
+
+
+def test_copilot_one_exchange_for_many_gets(github: GitHub, copilot_creds: Any) -> None:
+    store, gh = copilot_store(github)
+    creds = copilot_creds(store)
+    accesses = [creds.get() for _ in range(20)]
+    assert github.authority.exchange_count == 1
+    access = accesses[-1]
+    assert {a.token for a in accesses} == {access.token}
+    assert github.authority.check_copilot(access.token) is not None
+    assert access.headers == {"Authorization": f"Bearer {access.token}"}
+    assert access.api_base == "https://api.sim.githubcopilot.test"
+    assert access.label == "octocat"
+    assert access.expires_at is not None and access.expires_at > time.time()
+    (call,) = github.exchanges()
+    assert call.headers["authorization"] == f"token {gh}"
+    assert call.headers["accept"] == "application/json"
+    for name in ("editor-version", "editor-plugin-version", "user-agent", "x-github-api-version"):
+        assert call.headers.get(name)
+
+
+def test_copilot_reexchange_when_due(github: GitHub, copilot_creds: Any) -> None:
+    now = [time.time()]
+    github.authority.clock = lambda: now[0]
+    store, _ = copilot_store(github)
+    creds = copilot_creds(store, clock=lambda: now[0])
+    first = creds.get()
+    now[0] += 1500 - 61  # refresh_in 1500: not yet due
+    assert creds.get().token == first.token
+    now[0] += 2  # within the last minute
+    second = creds.get()
+    assert second.token != first.token
+    assert github.authority.exchange_count == 2
+
+
+def test_copilot_after_unauthorized_reexchanges_once(github: GitHub, copilot_creds: Any) -> None:
+    store, _ = copilot_store(github)
+    creds = copilot_creds(store)
+    stale = creds.get()
+    github.authority.expire_copilot(stale.token)
+    fresh = creds.after_unauthorized(stale)
+    assert fresh.token != stale.token
+    assert creds.after_unauthorized(stale).token == fresh.token  # same stale: no second exchange
+    assert github.authority.exchange_count == 2
+
+
+def test_copilot_threads_and_tasks_share_one_exchange(github: GitHub, copilot_creds: Any) -> None:
+    github.delay = 0.2
+    store, _ = copilot_store(github)
+    creds = copilot_creds(store)
+    results: list[str] = []
+    barrier = threading.Barrier(17)
+
+    def worker() -> None:
+        barrier.wait()
+        results.append(creds.get().token)
+
+    async def tasks() -> list[Access]:
+        return await asyncio.gather(*(creds.aget() for _ in range(16)))
+
+    threads = [threading.Thread(target=worker) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    task_results = asyncio.run(tasks())
+    for thread in threads:
+        thread.join()
+    assert len(set(results) | {a.token for a in task_results}) == 1
+    assert github.authority.exchange_count == 1
+
+
+async def test_copilot_async_after_unauthorized(github: GitHub, copilot_creds: Any) -> None:
+    github.delay = 0.1
+    store, _ = copilot_store(github)
+    creds = copilot_creds(store)
+    stale = await creds.aget()
+    results = await asyncio.gather(*(creds.aafter_unauthorized(stale) for _ in range(8)))
+    assert len({a.token for a in results}) == 1
+    assert github.authority.exchange_count == 2
+
+
+def test_copilot_no_access_is_403(github: GitHub, copilot_creds: Any) -> None:
+    github.authority.user.has_copilot = False
+    store, _ = copilot_store(github)
+    with pytest.raises(NoAccessError) as info:
+        copilot_creds(store).get()
+    assert "You do not have access to GitHub Copilot." in str(info.value)
+    assert "no_copilot_access" in str(info.value)
+    assert info.value.provider == "github_copilot"
+
+
+def test_copilot_404_is_no_access(github: GitHub, copilot_creds: Any) -> None:
+    github.sim.script(
+        "GET", "/copilot_internal/v2/token", json_response({"message": "Not Found"}, 404)
+    )
+    store, _ = copilot_store(github)
+    with pytest.raises(NoAccessError, match="404"):
+        copilot_creds(store).get()
+
+
+def test_copilot_rate_limit_403_is_not_no_access(github: GitHub, copilot_creds: Any) -> None:
+    github.sim.script(
+        "GET",
+        "/copilot_internal/v2/token",
+        json_response({"message": "API rate limit exceeded for user ID 1.", "status": "403"}, 403),
+    )
+    store, _ = copilot_store(github)
+    with pytest.raises(UpstreamError) as info:
+        copilot_creds(store).get()
+    assert not isinstance(info.value, NoAccessError)
+    assert info.value.status == 429
+
+
+def test_copilot_revoked_github_token(github: GitHub, copilot_creds: Any) -> None:
+    store, gh = copilot_store(github)
+    github.authority.revoke_github(gh)
+    with pytest.raises(LoginExpiredError, match="GitHub token was rejected") as info:
+        copilot_creds(store).get()
+    assert "litellm-codex login github-copilot" in str(info.value)
+
+
+def test_copilot_rejected_token_adopts_new_login_from_store(
+    github: GitHub, copilot_creds: Any
+) -> None:
+    store, gh = copilot_store(github)
+    creds = copilot_creds(store)
+    stale = creds.get()
+    github.authority.revoke_github(gh)
+    new_gh = github.authority.issue_github_token()
+    copilot_mod.save_login(store, CopilotLogin(github_token=new_gh, login="octocat"))
+    fresh = creds.after_unauthorized(stale)
+    assert github.authority.check_copilot(fresh.token) is not None
+    assert github.exchanges()[-1].headers["authorization"] == f"token {new_gh}"
+
+
+def test_copilot_not_logged_in(copilot_creds: Any) -> None:
+    with pytest.raises(NotLoggedInError, match="litellm-codex login github-copilot"):
+        copilot_creds(MemoryStore()).get()
+
+
+def test_copilot_transient_failure_keeps_valid_token(github: GitHub, copilot_creds: Any) -> None:
+    now = [time.time()]
+    github.authority.clock = lambda: now[0]
+    store, _ = copilot_store(github)
+    creds = copilot_creds(store, clock=lambda: now[0])
+    first = creds.get()
+    now[0] += 1450  # due, but not expired
+    github.sim.script("GET", "/copilot_internal/v2/token", json_response({"message": "boom"}, 502))
+    assert creds.get().token == first.token
+    assert creds.get().token == first.token
+    assert len(github.exchanges()) == 2  # one failed attempt, then a pause
+    now[0] += 31  # expired now: a failure would raise, but the endpoint is back
+    assert creds.get().token != first.token
+
+
+def test_copilot_server_error_without_valid_token(github: GitHub, copilot_creds: Any) -> None:
+    github.sim.script("GET", "/copilot_internal/v2/token", json_response({"message": "boom"}, 500))
+    store, _ = copilot_store(github)
+    with pytest.raises(UpstreamError) as info:
+        copilot_creds(store).get()
+    assert info.value.status == 500
+
+
+def test_copilot_endpoint_overrides(
+    github: GitHub, copilot_creds: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = copilot_store(github, api_base="https://copilot-api.corp.example")
+    creds = copilot_creds(store)
+    assert creds.get().api_base == "https://copilot-api.corp.example"
+    monkeypatch.setenv("GITHUB_COPILOT_API_BASE", "http://127.0.0.1:1/")
+    assert creds.get().api_base == "http://127.0.0.1:1"
+    # the exchange URL: env over the login's
+    store2, _ = copilot_store(github, github_api_url="https://api.github.invalid")
+    monkeypatch.setenv("GITHUB_COPILOT_GITHUB_API_URL", github.url)
+    env_creds = CopilotCredentials(store2)
+    _OPEN_COPILOT.append(env_creds)
+    assert env_creds.get().token
+    # no env: the login's own URL is used
+    monkeypatch.delenv("GITHUB_COPILOT_GITHUB_API_URL")
+    store3, _ = copilot_store(github, github_api_url=github.url)
+    own = CopilotCredentials(store3)
+    _OPEN_COPILOT.append(own)
+    assert own.get().token
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            {
+                "token": "tid=SECRET",
+                "expires_at": 10,
+                "refresh_in": 5,
+                "endpoints": {"api": "https://a/"},
+                "sku": "s",
+            },
+            (10.0, 5.0, "https://a", "s"),
+        ),
+        ({"token": "tid=SECRET"}, (None, None, None, None)),
+        (
+            {"token": "tid=SECRET", "expires_at": "10", "refresh_in": True, "endpoints": []},
+            (None, None, None, None),
+        ),
+    ],
+)
+def test_parse_exchange(body: dict[str, Any], expected: tuple[Any, ...]) -> None:
+    token = parse_exchange(body, 1.0)
+    assert (token.expires_at, token.refresh_in, token.api_base, token.sku) == expected
+    assert token.obtained_at == 1.0
+    assert token.token == body["token"]
+    assert body["token"] not in repr(token)
+
+
+@pytest.mark.parametrize("body", [None, [], {}, {"token": ""}, {"token": 5}])
+def test_parse_exchange_rejects(body: Any) -> None:
+    with pytest.raises(UpstreamError, match="without a token"):
+        parse_exchange(body, 0.0)
+
+
+def test_copilot_singleton() -> None:
+    first = copilot_credentials()
+    assert copilot_credentials() is first
+    reset_copilot_credentials()
+    assert copilot_credentials() is not first
+
+
+def test_copilot_load_login_rejects_garbage() -> None:
+    from litellm_codex.errors import StoreError
+
+    store = MemoryStore()
+    store.save("github_copilot", {"login": "x"})
+    with pytest.raises(StoreError, match="log in again"):
+        copilot_mod.load_login(store)
+
+
+def test_copilot_no_secret_in_logs_reprs_or_errors(
+    github: GitHub, copilot_creds: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    store, gh = copilot_store(github)
+    creds = copilot_creds(store)
+    access = creds.get()
+    texts = [repr(creds), repr(access), repr(creds.token), repr(creds.login)]
+    github.authority.revoke_github(gh)
+    with pytest.raises(LoginExpiredError) as info:
+        creds.after_unauthorized(access)
+    texts += [str(info.value), repr(info.value), caplog.text]
+    blob = "\n".join(texts)
+    for secret in (gh, access.token):
+        assert secret not in blob
+        assert secret[:20] not in blob

@@ -1,0 +1,410 @@
+"""GitHub Copilot credentials: a stored GitHub token, exchanged for short-lived Copilot tokens.
+
+:class:`CopilotCredentials` is the provider's :class:`~litellm_codex.auth._types.CredentialSource`.
+
+- The long-lived GitHub token is read from the store once per process.
+- It is exchanged at ``GET {github_api_url}/copilot_internal/v2/token`` for a Copilot token
+  (about 30 minutes) that lives in memory only (protocols/github-copilot.md §2).
+- The Copilot token is exchanged again shortly before ``refresh_in`` / ``expires_at`` and
+  once after a 401 from the Copilot API; threads and asyncio tasks share one exchange.
+- The exchange answers 401 for a revoked GitHub token (→ :class:`LoginExpiredError`, after
+  one look at the store in case another process logged in again) and 403 for accounts
+  without Copilot (→ :class:`NoAccessError` with GitHub's reason).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from litellm_codex.auth._flight import SingleFlight
+from litellm_codex.auth._types import Access
+from litellm_codex.auth.records import PROVIDER_COPILOT, CopilotLogin
+from litellm_codex.auth.store import TokenStore, default_store
+from litellm_codex.auth.tokens import copilot_token_due
+from litellm_codex.errors import (
+    LoginExpiredError,
+    NoAccessError,
+    NotLoggedInError,
+    StoreError,
+    UpstreamError,
+    upstream_error,
+)
+
+__all__ = [
+    "DEFAULT_COPILOT_API_BASE",
+    "DEFAULT_GITHUB_API_URL",
+    "EDITOR_PLUGIN_VERSION",
+    "EDITOR_VERSION",
+    "GITHUB_API_VERSION",
+    "REJECTED_REASON",
+    "USER_AGENT",
+    "CopilotCredentials",
+    "CopilotToken",
+    "copilot_credentials",
+    "exchange_headers",
+    "load_login",
+    "parse_exchange",
+    "reset_copilot_credentials",
+    "save_login",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
+#: Used when neither the environment, the login nor the token names an API base.
+DEFAULT_COPILOT_API_BASE = "https://api.githubcopilot.com"
+
+# Editor identity sent with the exchange (and usable by the provider for chat requests).
+# The exchange only accepts tokens of allow-listed editor apps; the values follow VS Code
+# Copilot Chat as other clients send them (protocols/github-copilot.md §2.1).
+EDITOR_VERSION = "vscode/1.99.3"
+EDITOR_PLUGIN_VERSION = "copilot-chat/0.26.7"
+USER_AGENT = "GitHubCopilotChat/0.26.7"
+GITHUB_API_VERSION = "2025-04-01"
+
+#: ``LoginExpiredError.reason`` when the exchange rejects the GitHub token (HTTP 401). Worded
+#: so that errors.redact() does not mistake "token <word>" for a credential.
+REJECTED_REASON = "GitHub token was rejected"
+
+_EXCHANGE_TIMEOUT = 30.0
+#: After a failed early re-exchange while the token still works, wait before retrying.
+_RETRY_DELAY = 30.0
+_NOT_LOGGED_IN_RECHECK = 10.0
+
+
+def exchange_headers(github_token: str) -> dict[str, str]:
+    """Headers of ``GET /copilot_internal/v2/token`` (§2.1)."""
+    return {
+        "Authorization": f"token {github_token}",
+        "Accept": "application/json",
+        "Editor-Version": EDITOR_VERSION,
+        "Editor-Plugin-Version": EDITOR_PLUGIN_VERSION,
+        "User-Agent": USER_AGENT,
+        "X-GitHub-Api-Version": GITHUB_API_VERSION,
+    }
+
+
+@dataclass(frozen=True)
+class CopilotToken:
+    """A Copilot token as the exchange returned it (``repr`` hides the token)."""
+
+    token: str = field(repr=False)
+    #: Server's ``expires_at`` (Unix seconds), if given.
+    expires_at: float | None
+    #: Server's ``refresh_in`` (seconds), if given.
+    refresh_in: float | None
+    #: Our clock when we received it.
+    obtained_at: float
+    #: ``endpoints.api``, if given.
+    api_base: str | None = None
+    sku: str | None = None
+
+    def due(self, now: float) -> bool:
+        """Whether to exchange again before using it."""
+        return copilot_token_due(self.expires_at, self.refresh_in, self.obtained_at, now)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def parse_exchange(body: Any, now: float) -> CopilotToken:
+    """A :class:`CopilotToken` from the exchange's JSON body (pure).
+
+    Only ``token``, ``expires_at`` and ``refresh_in`` matter (VS Code validates just those,
+    §2.2); ``endpoints.api`` names the API base for the account's plan.
+    """
+    if not isinstance(body, Mapping) or not isinstance(body.get("token"), str) or not body["token"]:
+        raise UpstreamError("the Copilot token exchange answered without a token")
+    endpoints = body.get("endpoints")
+    api = endpoints.get("api") if isinstance(endpoints, Mapping) else None
+    sku = body.get("sku")
+    return CopilotToken(
+        token=body["token"],
+        expires_at=_number(body.get("expires_at")),
+        refresh_in=_number(body.get("refresh_in")),
+        obtained_at=now,
+        api_base=api.rstrip("/") if isinstance(api, str) and api else None,
+        sku=sku if isinstance(sku, str) else None,
+    )
+
+
+def _no_access_reason(body: Any) -> tuple[str, bool]:
+    """``(reason, is_rate_limit)`` from a 403 body (``ErrorEnvelope``, §2.5)."""
+    if not isinstance(body, Mapping):
+        return "access denied", False
+    details = body.get("error_details")
+    details = details if isinstance(details, Mapping) else {}
+    message = details.get("message") or body.get("message") or "access denied"
+    notification = details.get("notification_id") or body.get("reason")
+    text = str(message)
+    if isinstance(notification, str) and notification:
+        text = f"{text} ({notification})"
+    top = str(body.get("message") or "")
+    return text, "rate limit" in top.lower() or "rate limit" in text.lower()
+
+
+def save_login(store: TokenStore, login: CopilotLogin) -> None:
+    """Store a Copilot (GitHub) login."""
+    store.save(PROVIDER_COPILOT, login.model_dump(mode="json"))
+
+
+def load_login(store: TokenStore) -> CopilotLogin | None:
+    """The stored Copilot login, or ``None``. Raises :class:`StoreError` when unreadable."""
+    record = store.load(PROVIDER_COPILOT)
+    if record is None:
+        return None
+    try:
+        return CopilotLogin.model_validate(record)
+    except ValidationError:
+        raise StoreError(
+            f"the stored github-copilot login in {store.name} is not in the expected format; "
+            "log in again",
+            provider=PROVIDER_COPILOT,
+        ) from None
+
+
+class CopilotCredentials:
+    """The Copilot credentials of this process (a :class:`CredentialSource`)."""
+
+    provider = PROVIDER_COPILOT
+
+    def __init__(
+        self,
+        store: TokenStore | None = None,
+        *,
+        github_api_url: str | None = None,
+        http: httpx.Client | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        env_url = os.environ.get("GITHUB_COPILOT_GITHUB_API_URL", "").strip()
+        self._github_api_url = (github_api_url or env_url).rstrip("/") or None
+        self._http = http
+        self._owns_http = http is None
+        self._clock = clock
+        self._login: CopilotLogin | None = None
+        self._loaded = False
+        self._checked_at = 0.0
+        self._token: CopilotToken | None = None
+        self._load_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._retry_at = 0.0
+        self._flight: SingleFlight[Access] = SingleFlight()
+        #: Exchanges done by this object (tests, status).
+        self.exchanges = 0
+
+    def __repr__(self) -> str:
+        user = self._login.login if self._login else None
+        return f"CopilotCredentials(user={user!r})"
+
+    @property
+    def store(self) -> TokenStore:
+        if self._store is None:
+            self._store = default_store()
+        return self._store
+
+    @property
+    def login(self) -> CopilotLogin | None:
+        return self._login
+
+    @property
+    def token(self) -> CopilotToken | None:
+        """The cached Copilot token, if any."""
+        return self._token
+
+    def github_api_url(self, login: CopilotLogin) -> str:
+        """Constructor argument, else ``GITHUB_COPILOT_GITHUB_API_URL``, else the login's."""
+        return (self._github_api_url or login.github_api_url or DEFAULT_GITHUB_API_URL).rstrip("/")
+
+    def _client(self) -> httpx.Client:
+        if self._http is None:
+            self._http = httpx.Client(timeout=_EXCHANGE_TIMEOUT)
+        return self._http
+
+    def close(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_http and self._http is not None:
+            self._http.close()
+            self._http = None
+
+    # -- CredentialSource ------------------------------------------------------------
+
+    def get(self) -> Access:
+        """The current Copilot access; exchanged first when due."""
+        login = self._current()
+        token = self._token
+        if token is not None and not self._due(token):
+            return self._access(login, token)
+        return self._exchange(token.token if token else None, force=False)
+
+    async def aget(self) -> Access:
+        """Async :meth:`get`; concurrent tasks share one exchange in a worker thread."""
+        login, token = self._login, self._token
+        if login is not None and token is not None and not self._due(token):
+            return self._access(login, token)
+        return await self._flight.run(("get", token.token if token else None), self.get)
+
+    def after_unauthorized(self, stale: Access) -> Access:
+        """After a 401 from the Copilot API: exchange again (once per stale token)."""
+        self._current()
+        return self._exchange(stale.token, force=True)
+
+    async def aafter_unauthorized(self, stale: Access) -> Access:
+        """Async :meth:`after_unauthorized`."""
+        return await self._flight.run(("401", stale.token), lambda: self.after_unauthorized(stale))
+
+    # -- internals -------------------------------------------------------------------
+
+    def _current(self) -> CopilotLogin:
+        login = self._login
+        if login is not None:
+            return login
+        with self._load_lock:
+            now = self._clock()
+            if self._login is None and (
+                not self._loaded or now - self._checked_at >= _NOT_LOGGED_IN_RECHECK
+            ):
+                self._checked_at = now
+                self._login = load_login(self.store)
+                self._loaded = True
+            if self._login is None:
+                raise NotLoggedInError(PROVIDER_COPILOT)
+            return self._login
+
+    def _due(self, token: CopilotToken) -> bool:
+        now = self._clock()
+        if not token.due(now):
+            return False
+        still_valid = token.expires_at is not None and token.expires_at > now
+        return not (still_valid and now < self._retry_at)
+
+    def _access(self, login: CopilotLogin, token: CopilotToken) -> Access:
+        env_base = os.environ.get("GITHUB_COPILOT_API_BASE", "").strip().rstrip("/")
+        return Access(
+            token=token.token,
+            headers={"Authorization": f"Bearer {token.token}"},
+            api_base=env_base or login.api_base or token.api_base or DEFAULT_COPILOT_API_BASE,
+            label=login.login or "GitHub user",
+            expires_at=token.expires_at,
+        )
+
+    def _exchange(self, stale: str | None, *, force: bool) -> Access:
+        with self._lock:
+            login = self._current()
+            current = self._token
+            if current is not None and current.token != stale and not self._due(current):
+                return self._access(login, current)  # another thread exchanged meanwhile
+            if not force and current is not None and not self._due(current):
+                return self._access(login, current)
+            try:
+                token = self._exchange_with_reload(login)
+            except UpstreamError as exc:
+                now = self._clock()
+                usable = (
+                    not force
+                    and current is not None
+                    and current.expires_at is not None
+                    and current.expires_at > now
+                )
+                if not usable:
+                    raise
+                assert current is not None
+                self._retry_at = now + _RETRY_DELAY
+                log.warning("could not renew the Copilot token (%s); using the current one", exc)
+                return self._access(login, current)
+            self._token = token
+            self._retry_at = 0.0
+            return self._access(self._login or login, token)
+
+    def _exchange_with_reload(self, login: CopilotLogin) -> CopilotToken:
+        try:
+            return self._request_token(login)
+        except LoginExpiredError:
+            # The GitHub token was rejected: maybe another process logged in again since we
+            # read the store. Look once; otherwise the user has to log in.
+            try:
+                stored = load_login(self.store)
+            except StoreError:
+                stored = None
+            if stored is None or stored.github_token == login.github_token:
+                raise
+            log.info("adopted a new github-copilot login from the store")
+            self._login = stored
+            return self._request_token(stored)
+
+    def _request_token(self, login: CopilotLogin) -> CopilotToken:
+        url = f"{self.github_api_url(login)}/copilot_internal/v2/token"
+        self.exchanges += 1
+        try:
+            response = self._client().get(url, headers=exchange_headers(login.github_token))
+        except httpx.HTTPError as exc:
+            raise UpstreamError(
+                f"could not reach {url} for a Copilot token: {type(exc).__name__}"
+            ) from None
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = None
+        who = login.login or "this GitHub account"
+        if response.status_code == 401:
+            raise LoginExpiredError(PROVIDER_COPILOT, REJECTED_REASON)
+        if response.status_code in (403, 404):
+            reason, rate_limited = _no_access_reason(body)
+            if rate_limited:
+                raise UpstreamError(
+                    f"GitHub rate limit while getting a Copilot token: {reason}",
+                    status=429,
+                    code="rate_limit_exceeded",
+                    headers=response.headers,
+                )
+            if response.status_code == 404:
+                reason = f"no Copilot token for {who} (HTTP 404; is there a Copilot plan?)"
+            raise NoAccessError(
+                f"{who} has no GitHub Copilot access: {reason}", provider=PROVIDER_COPILOT
+            )
+        if not response.is_success:
+            raise upstream_error(
+                response.status_code,
+                response.headers,
+                response.content,
+                prefix="the Copilot token exchange failed: ",
+            )
+        token = parse_exchange(body, self._clock())
+        log.debug("got a Copilot token for %s (sku %s)", who, token.sku)
+        return token
+
+
+# ---------------------------------------------------------------------------- module API
+
+_singleton: CopilotCredentials | None = None
+_singleton_lock = threading.Lock()
+
+
+def copilot_credentials() -> CopilotCredentials:
+    """The process-wide :class:`CopilotCredentials` (created on first use, no I/O)."""
+    global _singleton
+    with _singleton_lock:
+        if _singleton is None:
+            _singleton = CopilotCredentials()
+        return _singleton
+
+
+def reset_copilot_credentials() -> None:
+    """Forget the process-wide instance (tests; after `login` / `logout`)."""
+    global _singleton
+    with _singleton_lock:
+        old, _singleton = _singleton, None
+    if old is not None:
+        old.close()
