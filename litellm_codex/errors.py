@@ -218,6 +218,16 @@ _QUOTA_CODES = {
     "rate_limit_exceeded",
 }
 _MODEL_CODES = {"model_not_supported", "model_not_found", "unsupported_model"}
+_OVERLOAD_CODES = {"server_is_overloaded", "slow_down", "overloaded"}
+#: In-stream codes that mean the request itself is wrong (retrying cannot help).
+_BAD_REQUEST_CODES = {
+    "invalid_prompt",
+    "invalid_request_error",
+    "invalid_image",
+    "invalid_value",
+    "unsupported_value",
+    "unsupported_parameter",
+}
 
 
 def parse_error_body(body: bytes | str | Mapping[str, Any] | None) -> tuple[str | None, str]:
@@ -296,9 +306,51 @@ def upstream_error(
     text = f"{prefix}{message}" if prefix else message
     if status is not None:
         text = f"{text} (HTTP {status}" + (f", {code})" if code else ")")
-    return UpstreamError(
-        text, status=status, code=code, headers=headers, retry_after=_retry_after(headers)
-    )
+    retry_after = _retry_after(headers)
+    reset = _reset_seconds(body)
+    if reset is not None:
+        # Codex quota answers say when the window resets (`resets_in_seconds` / `resets_at`,
+        # codex-chatgpt-backend.md §4.1); that is the useful retry time.
+        retry_after = reset if retry_after is None else retry_after
+        text = f"{text}; the limit resets in {_human_seconds(reset)}"
+    return UpstreamError(text, status=status, code=code, headers=headers, retry_after=retry_after)
+
+
+def _reset_seconds(
+    body: bytes | str | Mapping[str, Any] | None, now: float | None = None
+) -> float | None:
+    """Seconds until a quota window resets, from ``resets_in_seconds`` or ``resets_at``."""
+    data: Any = body
+    if isinstance(data, (bytes, str)):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return None
+    if not isinstance(data, Mapping):
+        return None
+    for where in (data.get("error"), data.get("detail"), data):
+        if not isinstance(where, Mapping):
+            continue
+        seconds = where.get("resets_in_seconds")
+        if isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
+            return max(0.0, float(seconds))
+        at = where.get("resets_at")
+        if isinstance(at, (int, float)) and not isinstance(at, bool):
+            import time
+
+            return max(0.0, float(at) - (time.time() if now is None else now))
+    return None
+
+
+def _human_seconds(seconds: float) -> str:
+    whole = round(seconds)
+    if whole < 120:
+        return f"{whole}s"
+    minutes, _ = divmod(whole, 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
 
 
 # --------------------------------------------------------------------------------------
@@ -341,32 +393,44 @@ def to_litellm(
         return litellm.APIConnectionError(message=msg(f"{type(exc).__name__}: {exc}"), **kw)
 
     status, code, text = exc.status, exc.code, exc.message
-    headers = exc.headers
-    response = httpx.Response(status or 500, headers=headers, request=_fake_request())
+    headers = dict(exc.headers)
+    if exc.retry_after is not None and not any(k.lower() == "retry-after" for k in headers):
+        # Callers (and the Router's cooldown) read the delay from the response headers.
+        headers["retry-after"] = str(max(1, round(exc.retry_after)))
+
+    def response(default: int) -> Any:
+        # In-stream failures have no HTTP status; give each class its natural one, since
+        # LiteLLM decides from the status whether a stream error may fall back.
+        return httpx.Response(status or default, headers=headers, request=_fake_request())
+
     if isinstance(exc, StreamError) and exc.timed_out:
         return litellm.Timeout(message=msg(text), **kw)
     if code in _CONTEXT_CODES or (status in (400, 413, None) and _CONTEXT_TEXT.search(text)):
-        return litellm.ContextWindowExceededError(message=msg(text), response=response, **kw)
-    if status == 429 or status == 402 or code in _QUOTA_CODES:
-        if exc.retry_after is not None and "retry" not in text.lower():
+        return litellm.ContextWindowExceededError(message=msg(text), response=response(400), **kw)
+    if status in (402, 429) or code in _QUOTA_CODES:
+        if exc.retry_after is not None and "retry" not in text.lower() and "resets" not in text:
             text = f"{text}; retry after {exc.retry_after:g}s"
-        return litellm.RateLimitError(message=msg(text), response=response, **kw)
+        return litellm.RateLimitError(message=msg(text), response=response(429), **kw)
     if status == 401:
-        return litellm.AuthenticationError(message=msg(text), response=response, **kw)
+        return litellm.AuthenticationError(message=msg(text), response=response(401), **kw)
     if status == 403:
-        return litellm.PermissionDeniedError(message=msg(text), response=response, **kw)
+        return litellm.PermissionDeniedError(message=msg(text), response=response(403), **kw)
     if status == 404 or code in _MODEL_CODES:
-        return litellm.NotFoundError(message=msg(text), response=response, **kw)
+        return litellm.NotFoundError(message=msg(text), response=response(404), **kw)
     if status == 408:
         return litellm.Timeout(message=msg(text), **kw)
     if status is not None and 400 <= status < 500:
-        return litellm.BadRequestError(message=msg(text), response=response, **kw)
-    if status in (502, 503, 504):
-        return litellm.ServiceUnavailableError(message=msg(text), response=response, **kw)
+        return litellm.BadRequestError(message=msg(text), response=response(400), **kw)
+    if status in (502, 503, 504) or code in _OVERLOAD_CODES:
+        return litellm.ServiceUnavailableError(message=msg(text), response=response(503), **kw)
     if status is not None and status >= 500:
-        return litellm.InternalServerError(message=msg(text), response=response, **kw)
-    if code in ("server_error", "server_is_overloaded", "slow_down"):
-        return litellm.ServiceUnavailableError(message=msg(text), response=response, **kw)
+        return litellm.InternalServerError(message=msg(text), response=response(500), **kw)
+    if status is None and code in _BAD_REQUEST_CODES:
+        return litellm.BadRequestError(message=msg(text), response=response(400), **kw)
+    if code is not None and status is None:
+        # A failure the upstream reported inside the stream with a code we do not know:
+        # a server-side problem, retryable like a 500 (Codex treats these as retryable).
+        return litellm.InternalServerError(message=msg(text), response=response(500), **kw)
     # A stream that broke without a status: dropped connection, no final event, garbage.
     return litellm.APIConnectionError(message=msg(text), **kw)
 

@@ -35,4 +35,14 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("LITELLM_CODEX_HOME", str(home / ".config" / "litellm-codex"))
     monkeypatch.setenv("CODEX_HOME", str(home / ".codex"))
+    _reset_credentials()
     yield home
+    _reset_credentials()
+
+
+def _reset_credentials() -> None:
+    """Forget process-wide cached logins, so no test sees another test's tokens."""
+    from litellm_codex.auth import codex, copilot
+
+    codex.reset_codex_credentials()
+    copilot.reset_copilot_credentials()

@@ -25,6 +25,7 @@ halves mirror each other method by method: change one, change its twin.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import random
@@ -32,7 +33,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -246,24 +247,28 @@ class BaseProvider(CustomLLM):
         # errors surface at call time, before the caller starts iterating.
         ctx = self._context(kwargs, stream=True)
         try:
-            response, call = self._open(ctx)
+            response, head, items = self._open_stream(ctx)
         except Exception as exc:
             raise self._convert(exc, ctx) from exc
-        return self._stream_chunks(ctx, response, call)
+        return self._stream_chunks(ctx, response, head, items)
 
     async def astreaming(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:  # type: ignore[override]
         # An async generator, although LiteLLM's signature says coroutine: LiteLLM iterates
         # the call without awaiting it. Opening and retrying happen before the first yield.
         ctx = self._context(kwargs, stream=True)
         try:
-            response, call = await self._aopen(ctx)
+            response, head, items = await self._aopen_stream(ctx)
         except Exception as exc:
             raise self._convert(exc, ctx) from exc
         try:
-            translator = self._translator(call)
             chunk_id = _chunk_id()
             first = True
-            async for item in self._aitems(response, translator, deadline=None):
+            for item in head:
+                out = self._chunk(ctx, item, chunk_id, first, response.headers)
+                if out is not None:
+                    first = False
+                    yield out
+            async for item in items:
                 out = self._chunk(ctx, item, chunk_id, first, response.headers)
                 if out is not None:
                     first = False
@@ -271,6 +276,7 @@ class BaseProvider(CustomLLM):
         except Exception as exc:
             raise self._convert(exc, ctx) from exc
         finally:
+            await items.aclose()
             await response.aclose()
 
     # -- pipeline: sync ---------------------------------------------------------------
@@ -364,14 +370,41 @@ class BaseProvider(CustomLLM):
             raise StreamError(f"connection dropped mid-stream: {type(exc).__name__}") from exc
         yield from translator.finish()
 
+    def _open_stream(self, ctx: CallContext) -> tuple[httpx.Response, list[Item], Iterator[Item]]:
+        """Open the stream and read it up to the first real item.
+
+        Failures before any content (a ``response.failed`` for a too-long prompt, a
+        connection dropped early) then surface here as their own class, before LiteLLM
+        wraps the stream, and connection-level ones are retried like a 5xx.
+        """
+        attempt = 0
+        while True:
+            response, call = self._open(ctx)
+            items = self._items(response, self._translator(call), deadline=None)
+            head: list[Item] = []
+            try:
+                for item in items:
+                    head.append(item)
+                    if isinstance(item, ChatFinish) or not item.is_empty():
+                        break
+                return response, head, items
+            except StreamError as exc:
+                response.close()
+                if not _retryable(exc) or attempt >= self.max_retries:
+                    raise
+            except BaseException:
+                response.close()
+                raise
+            time.sleep(self._backoff(attempt, None))
+            attempt += 1
+
     def _stream_chunks(
-        self, ctx: CallContext, response: httpx.Response, call: UpstreamCall
+        self, ctx: CallContext, response: httpx.Response, head: list[Item], items: Iterator[Item]
     ) -> Iterator[Any]:
         try:
-            translator = self._translator(call)
             chunk_id = _chunk_id()
             first = True
-            for item in self._items(response, translator, deadline=None):
+            for item in itertools.chain(head, items):
                 out = self._chunk(ctx, item, chunk_id, first, response.headers)
                 if out is not None:
                     first = False
@@ -448,9 +481,36 @@ class BaseProvider(CustomLLM):
                 continue
             raise err
 
+    async def _aopen_stream(
+        self, ctx: CallContext
+    ) -> tuple[httpx.Response, list[Item], AsyncGenerator[Item, None]]:
+        """Async :meth:`_open_stream`."""
+        attempt = 0
+        while True:
+            response, call = await self._aopen(ctx)
+            items = self._aitems(response, self._translator(call), deadline=None)
+            head: list[Item] = []
+            try:
+                async for item in items:
+                    head.append(item)
+                    if isinstance(item, ChatFinish) or not item.is_empty():
+                        break
+                return response, head, items
+            except StreamError as exc:
+                await items.aclose()
+                await response.aclose()
+                if not _retryable(exc) or attempt >= self.max_retries:
+                    raise
+            except BaseException:
+                await items.aclose()
+                await response.aclose()
+                raise
+            await asyncio.sleep(self._backoff(attempt, None))
+            attempt += 1
+
     async def _aitems(
         self, response: httpx.Response, translator: StreamTranslator, deadline: float | None
-    ) -> AsyncIterator[Item]:
+    ) -> AsyncGenerator[Item, None]:
         decoder = SSEDecoder()
         try:
             async for chunk in response.aiter_bytes():

@@ -14,4 +14,3 @@ def log_in_codex(sim: ChatGPTSimulator, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("LITELLM_CODEX_STORE", "file")
     codex_auth.save_login(FileStore(), sim.issue_login())
     codex_auth.reset_codex_credentials()
-    monkeypatch.setattr(codex_auth, "_singleton", None, raising=False)
