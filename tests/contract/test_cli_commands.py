@@ -5,6 +5,7 @@ command code), against the simulators."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -157,10 +158,9 @@ def test_login_openai_browser_in_process(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import threading
+    import webbrowser
 
     import httpx
-
-    from litellm_codex.cli import auth_cmds
 
     threads: list[threading.Thread] = []
 
@@ -171,7 +171,7 @@ def test_login_openai_browser_in_process(
         return True
 
     monkeypatch.setenv("BROWSER", "my-browser")
-    monkeypatch.setattr(auth_cmds.webbrowser, "open", fake_open)
+    monkeypatch.setattr(webbrowser, "open", fake_open)
     code, out, err = cli_run(capsys, "login", "openai-codex", "--port", "0")
     for thread in threads:
         thread.join(timeout=10)
@@ -185,18 +185,18 @@ def test_browser_opening_rules(monkeypatch: pytest.MonkeyPatch) -> None:
 
     from litellm_codex.cli import auth_cmds
 
-    monkeypatch.setattr(auth_cmds.sys, "platform", "linux")
+    monkeypatch.setattr(sys, "platform", "linux")
     assert auth_cmds._can_open_browser() is False
     monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
     assert auth_cmds._can_open_browser() is True
     monkeypatch.delenv("WAYLAND_DISPLAY")
-    monkeypatch.setattr(auth_cmds.sys, "platform", "darwin")
+    monkeypatch.setattr(sys, "platform", "darwin")
     assert auth_cmds._can_open_browser() is True
 
     def broken(url: str) -> bool:
         raise webbrowser.Error("nothing")
 
-    monkeypatch.setattr(auth_cmds.webbrowser, "open", broken)
+    monkeypatch.setattr(webbrowser, "open", broken)
     assert auth_cmds._open_browser("http://x") is False
 
 
