@@ -1,0 +1,284 @@
+"""``github_copilot/`` through the real LiteLLM SDK against the Copilot simulator.
+
+The simulator plays GitHub (token exchange) and the Copilot API; the API base comes from
+the exchanged token's ``endpoints.api``, as in production. Every test asserts what the
+simulator received, so LiteLLM's built-in Copilot route cannot answer in our place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import litellm
+import pytest
+from litellm.exceptions import MidStreamFallbackError
+
+import litellm_codex
+from litellm_codex.auth import copilot as copilot_auth
+from litellm_codex.auth.store import FileStore
+from litellm_codex.testing import copilot_api
+from litellm_codex.testing.copilot import CopilotSimulator
+
+MODES = ["completion", "acompletion", "streaming", "astreaming"]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}},
+    },
+]
+PNG = (
+    "data:image/png;base64,"
+    + base64.b64encode(
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+        )
+    ).decode()
+)
+
+
+@pytest.fixture
+def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[CopilotSimulator]:
+    with CopilotSimulator() as simulator:
+        for key, value in simulator.env().items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("LITELLM_CODEX_STORE", "file")
+        copilot_auth.save_login(FileStore(), simulator.issue_login())
+        copilot_auth.reset_copilot_credentials()
+        try:
+            yield simulator
+        finally:
+            litellm_codex.github_copilot.close()
+
+
+def run(mode: str, model: str, messages: list[dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
+    """Call one entry point; return content, reasoning, tool calls, finish and usage."""
+    full = f"github_copilot/{model}"
+    if mode in ("completion", "acompletion"):
+        if mode == "completion":
+            r = litellm.completion(model=full, messages=messages, **kwargs)
+        else:
+
+            async def call() -> Any:
+                out = await litellm.acompletion(model=full, messages=messages, **kwargs)
+                await litellm_codex.github_copilot.aclose()
+                return out
+
+            r = asyncio.run(call())
+        message, finish, usage = r.choices[0].message, r.choices[0].finish_reason, r.usage
+    else:
+        opts = {"stream": True, "stream_options": {"include_usage": True}, **kwargs}
+        if mode == "streaming":
+            chunks = list(litellm.completion(model=full, messages=messages, **opts))
+        else:
+
+            async def collect() -> list[Any]:
+                stream = await litellm.acompletion(model=full, messages=messages, **opts)
+                out = [c async for c in stream]
+                await litellm_codex.github_copilot.aclose()
+                return out
+
+            chunks = asyncio.run(collect())
+        built = litellm.stream_chunk_builder(chunks, messages=messages)
+        assert built is not None
+        message, finish, usage = (
+            built.choices[0].message,
+            built.choices[0].finish_reason,
+            built.usage,
+        )
+    return {
+        "content": message.content,
+        "reasoning": getattr(message, "reasoning_content", None),
+        "tools": [
+            (c.function.name, json.loads(c.function.arguments or "{}"))
+            for c in message.tool_calls or []
+        ],
+        "ids": [c.id for c in message.tool_calls or []],
+        "finish": finish,
+        "usage": (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens),
+    }
+
+
+@pytest.mark.parametrize(
+    "model", ["gpt-4o", "claude-sonnet-4.5", "gemini-2.5-pro", "gpt-5.1-codex"]
+)
+def test_text_through_all_entry_points(sim: CopilotSimulator, model: str) -> None:
+    answers = [run(mode, model, [{"role": "user", "content": "hello copilot"}]) for mode in MODES]
+    for answer in answers:
+        assert answer["content"] == "echo: hello copilot"
+        assert answer["finish"] == "stop"
+        assert answer["usage"] == answers[0]["usage"]
+        assert answer["usage"][0] > 0
+    endpoint = "/responses" if model == "gpt-5.1-codex" else "/chat/completions"
+    assert len(sim.api.calls(endpoint)) == len(MODES)
+
+
+@pytest.mark.parametrize("model", ["gpt-4o", "claude-sonnet-4.5", "gpt-5.1-codex"])
+@pytest.mark.parametrize("mode", MODES)
+def test_two_tool_calls(sim: CopilotSimulator, model: str, mode: str) -> None:
+    answer = run(
+        mode,
+        model,
+        [{"role": "user", "content": 'call get_weather {"city": "Rome"} and get_time'}],
+        tools=TOOLS,
+    )
+    assert answer["tools"] == [("get_weather", {"city": "Rome"}), ("get_time", {})]
+    assert len(set(answer["ids"])) == 2
+    assert answer["finish"] == "tool_calls"
+
+
+def test_x_initiator_across_a_tool_loop(sim: CopilotSimulator) -> None:
+    first = [{"role": "user", "content": "call get_weather"}]
+    answer = run("completion", "gpt-4o", first, tools=TOOLS)
+    call_id = answer["ids"][0]
+    follow_up = [
+        *first,
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": call_id,
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": "{}"},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": call_id, "content": "rainy"},
+    ]
+    answer = run("streaming", "gpt-4o", follow_up, tools=TOOLS)
+    assert answer["content"] == "tool result: rainy"
+    initiators = [r.headers.get("x-initiator") for r in sim.api.calls("/chat/completions")]
+    assert initiators == ["user", "agent"]
+    # A caller-supplied header wins.
+    run("completion", "gpt-4o", follow_up, tools=TOOLS, extra_headers={"X-Initiator": "user"})
+    assert sim.api.calls("/chat/completions")[-1].headers.get("x-initiator") == "user"
+
+
+@pytest.mark.parametrize("mode", ["completion", "astreaming"])
+def test_images_send_the_vision_header(sim: CopilotSimulator, mode: str) -> None:
+    messages = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "what is it"},
+                {"type": "image_url", "image_url": {"url": PNG}},
+            ],
+        }
+    ]
+    answer = run(mode, "gpt-4o", messages)
+    assert answer["content"] is not None and "image" in answer["content"]
+    request = sim.api.calls("/chat/completions")[-1]
+    assert request.headers.get("copilot-vision-request") == "true"
+    run("completion", "gpt-4o", [{"role": "user", "content": "no picture"}])
+    assert "copilot-vision-request" not in sim.api.calls("/chat/completions")[-1].headers
+
+
+def test_headers_and_system_messages(sim: CopilotSimulator) -> None:
+    run(
+        "completion",
+        "gpt-4o",
+        [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "x"}],
+    )
+    request = sim.api.calls("/chat/completions")[-1]
+    for name in (
+        "editor-version",
+        "editor-plugin-version",
+        "copilot-integration-id",
+        "user-agent",
+        "openai-intent",
+        "x-github-api-version",
+        "x-request-id",
+    ):
+        assert request.headers.get(name), name
+    assert request.headers["authorization"].startswith("Bearer ")
+    assert request.json()["messages"][0]["role"] == "system"
+
+
+def test_reasoning_from_gemini(sim: CopilotSimulator) -> None:
+    for mode in ("completion", "streaming"):
+        answer = run(
+            mode, "gemini-2.5-pro", [{"role": "user", "content": "think"}], reasoning_effort="high"
+        )
+        assert answer["reasoning"], mode
+
+
+def test_one_token_exchange_for_many_calls(sim: CopilotSimulator) -> None:
+    for mode in MODES * 2:
+        run(mode, "gpt-4o", [{"role": "user", "content": "again"}])
+    assert sim.authority.exchange_count == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_401_re_exchanges_once(sim: CopilotSimulator, mode: str) -> None:
+    run("completion", "gpt-4o", [{"role": "user", "content": "warm up"}])
+    sim.authority.expire_copilot()
+    answer = run(mode, "gpt-4o", [{"role": "user", "content": "after expiry"}])
+    assert answer["content"] == "echo: after expiry"
+    assert sim.authority.exchange_count == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("fault", "needle"),
+    [
+        (copilot_api.quota_exceeded(retry_after=3600), "3600"),
+        (copilot_api.rate_limited(retry_after=30), "30"),
+    ],
+    ids=["402-quota", "429"],
+)
+def test_quota_and_rate_limit(sim: CopilotSimulator, mode: str, fault: Any, needle: str) -> None:
+    sim.api.queue(fault)
+    with pytest.raises((litellm.RateLimitError, MidStreamFallbackError)) as info:
+        run(mode, "gpt-4o", [{"role": "user", "content": "x"}])
+    original = getattr(info.value, "original_exception", info.value)
+    assert isinstance(original, litellm.RateLimitError)
+    assert needle in str(original)
+
+
+def test_model_not_enabled_says_what_to_do(sim: CopilotSimulator) -> None:
+    with pytest.raises((litellm.NotFoundError, litellm.BadRequestError)) as info:
+        run("completion", "claude-opus-4.5", [{"role": "user", "content": "x"}])
+    assert "Copilot settings" in str(info.value)
+
+
+def test_unsupported_api_reroutes_and_remembers(sim: CopilotSimulator) -> None:
+    # A model list that says nothing about endpoints (as when /models is unavailable): the
+    # first call goes to chat, is refused with `unsupported_api_for_model`, and is replayed
+    # on /responses; the next call goes straight there.
+    handler = litellm_codex.github_copilot
+    handler._models[sim.api_base] = (time.monotonic(), {})
+    assert (
+        run("completion", "gpt-5.1-codex", [{"role": "user", "content": "route me"}])["content"]
+        == "echo: route me"
+    )
+    assert (
+        run("streaming", "gpt-5.1-codex", [{"role": "user", "content": "again"}])["content"]
+        == "echo: again"
+    )
+    assert len(sim.api.calls("/chat/completions")) == 1
+    assert len(sim.api.calls("/responses")) == 2
+
+
+def test_quota_headers_exposed(sim: CopilotSimulator) -> None:
+    r = litellm.completion(
+        model="github_copilot/gpt-4o", messages=[{"role": "user", "content": "hi"}]
+    )
+    headers = r._hidden_params["additional_headers"]
+    assert any("x-quota-snapshot-" in k for k in headers)
