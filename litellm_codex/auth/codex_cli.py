@@ -33,6 +33,7 @@ __all__ = [
     "keyring_account",
     "load_codex_cli",
     "read_back",
+    "resolve_codex_home",
     "write_back",
 ]
 
@@ -62,7 +63,7 @@ class CodexCliApiKeyMode(LoginError):
         return f"CodexCliApiKeyMode(location={self.location!r})"
 
 
-def codex_home(codex_home: str | os.PathLike[str] | None = None) -> Path:
+def resolve_codex_home(codex_home: str | os.PathLike[str] | None = None) -> Path:
     """``codex_home``, else ``$CODEX_HOME`` when set and non-empty, else ``~/.codex``
     (``find_codex_home``, §1.5)."""
     if codex_home is not None:
@@ -71,6 +72,10 @@ def codex_home(codex_home: str | os.PathLike[str] | None = None) -> Path:
     if env:
         return Path(env).expanduser()
     return Path.home() / ".codex"
+
+
+#: Alias of :func:`resolve_codex_home`.
+codex_home = resolve_codex_home
 
 
 def keyring_account(home: str | os.PathLike[str]) -> str:
@@ -206,7 +211,7 @@ def _load_link(link: CodexCliLink) -> dict[str, Any] | None:
 
 
 def load_codex_cli(
-    codex_home_dir: str | os.PathLike[str] | None = None,
+    codex_home: str | os.PathLike[str] | None = None,
 ) -> tuple[CodexLogin, CodexCliLink] | None:
     """The Codex CLI's ChatGPT login and where it lives, or ``None`` if it has none.
 
@@ -214,7 +219,7 @@ def load_codex_cli(
     Raises :class:`CodexCliApiKeyMode` for an API-key login and :class:`LoginError` for a
     file that cannot be read or parsed.
     """
-    home = codex_home(codex_home_dir)
+    home = resolve_codex_home(codex_home)
     candidates = [
         CodexCliLink(kind="keyring", location=keyring_account(home)),
         CodexCliLink(kind="file", location=str(home / "auth.json")),
