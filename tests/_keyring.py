@@ -152,9 +152,11 @@ def gnome_keyring_session(
     password: str = "litellm-codex-test",  # noqa: S107 - a throwaway test keyring
 ) -> Iterator[str]:
     """Run a private D-Bus session bus and an unlocked GNOME Keyring (secrets component)
-    under ``root``; yield the bus address. ``DBUS_SESSION_BUS_ADDRESS`` is set in
-    ``os.environ`` for the duration (jeepney reads it on every connection) and restored,
-    and both daemons are stopped afterwards."""
+    under ``root``; yield the bus address; stop both daemons afterwards.
+
+    ``os.environ`` is left as it was: point ``DBUS_SESSION_BUS_ADDRESS`` at the address
+    only while a test uses the keyring (jeepney reads it on every connection), so keyring's
+    auto-detection elsewhere in the session never finds this test keyring."""
     import subprocess
     import time
 
@@ -196,13 +198,15 @@ def gnome_keyring_session(
         daemon.stdin.write(password.encode())
         daemon.stdin.close()
         os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
-        _wait_for_secret_service(time.monotonic() + 10)
+        try:
+            _wait_for_secret_service(time.monotonic() + 10)
+        finally:
+            if saved is None:
+                os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+            else:
+                os.environ["DBUS_SESSION_BUS_ADDRESS"] = saved
         yield address
     finally:
-        if saved is None:
-            os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
-        else:
-            os.environ["DBUS_SESSION_BUS_ADDRESS"] = saved
         for proc in (daemon, bus):
             if proc is None:
                 continue

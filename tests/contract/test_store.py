@@ -63,8 +63,8 @@ def _big_record(size: int = 7000) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A private D-Bus session with an unlocked GNOME Keyring; yields the backend.
+def secret_service_bus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private D-Bus session with an unlocked GNOME Keyring; yields the bus address.
 
     Skips when the binaries are missing, except in CI (``CI=true``), where that is a
     failure: CI must exercise the real Secret Service.
@@ -75,17 +75,30 @@ def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI needs the real Secret Service: {message}")
         pytest.skip(message)
+    with gnome_keyring_session(tmp_path_factory.mktemp("gnome-keyring")) as address:
+        yield address
+
+
+@pytest.fixture
+def secret_service(secret_service_bus: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """keyring's SecretService backend, talking to the private bus during this test only."""
     from keyring.backends import SecretService
 
-    with gnome_keyring_session(tmp_path_factory.mktemp("gnome-keyring")):
-        yield SecretService.Keyring()
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service_bus)
+    return SecretService.Keyring()
 
 
 # ----------------------------------------------------------------------- the contract
 
 Opener = Callable[[], TokenStore]
 
-BACKENDS = ["memory", "file", "keyring-file", "keyring-windows", "keyring-secret-service"]
+BACKENDS = [
+    "memory",
+    "file",
+    "keyring-file",
+    "keyring-windows",
+    pytest.param("keyring-secret-service", marks=pytest.mark.keyring),
+]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -184,7 +197,10 @@ def test_repr_has_no_secret(opener: Opener) -> None:
 
 # ----------------------------------------------------------------------- keyring specifics
 
-KEYRING_BACKENDS = ["keyring-file", "keyring-secret-service"]
+KEYRING_BACKENDS = [
+    "keyring-file",
+    pytest.param("keyring-secret-service", marks=pytest.mark.keyring),
+]
 
 
 @pytest.fixture(params=KEYRING_BACKENDS)
