@@ -25,6 +25,7 @@ import os
 import secrets
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -266,12 +267,28 @@ def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
             handle.write(text.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+_WINDOWS: bool = sys.platform == "win32"
+
+
+def _replace(src: Path, dst: Path) -> None:
+    # On Windows a rename over a file another process has open (a reader of the store)
+    # fails with a sharing violation for as long as it is open; readers hold it briefly.
+    for attempt in range(20):
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError:
+            if not _WINDOWS or attempt == 19:
+                raise
+            time.sleep(0.05)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -724,3 +724,26 @@ def test_backend_chosen_by_env_in_a_subprocess(tmp_path: Path) -> None:
     )
     assert out.stdout.strip() == f"keyring ({FileKeyring.name})"
     assert KeyringStore(FileKeyring(tmp_path / "k.json")).load("openai-codex") == {"from": "child"}
+
+
+def test_replace_retries_sharing_violations_on_windows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "credentials.json"
+    real_replace = os.replace
+    failures = [PermissionError(13, "sharing violation")] * 2
+
+    def flaky(src: Any, dst: Any) -> None:
+        if failures:
+            raise failures.pop()
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", flaky)
+    monkeypatch.setattr(store_mod, "_WINDOWS", True)
+    FileStore(path).save("openai-codex", {"v": 1})
+    assert FileStore(path).load("openai-codex") == {"v": 1}
+    # elsewhere a PermissionError is final
+    failures.append(PermissionError(13, "denied"))
+    monkeypatch.setattr(store_mod, "_WINDOWS", False)
+    with pytest.raises(StoreError, match="denied"):
+        FileStore(path).save("openai-codex", {"v": 2})
