@@ -401,7 +401,7 @@ class CodexCredentials:
             body = None
         if not isinstance(body, dict):
             raise UpstreamError(
-                "refreshing the openai-codex login failed: the token endpoint did not answer "
+                "refreshing the openai-codex login failed: the OAuth server did not answer "
                 f"with a JSON object (HTTP {response.status_code})",
                 status=response.status_code,
             )

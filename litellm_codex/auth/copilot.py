@@ -126,7 +126,7 @@ def parse_exchange(body: Any, now: float) -> CopilotToken:
     §2.2); ``endpoints.api`` names the API base for the account's plan.
     """
     if not isinstance(body, Mapping) or not isinstance(body.get("token"), str) or not body["token"]:
-        raise UpstreamError("the Copilot token exchange answered without a token")
+        raise UpstreamError("GitHub answered the request for a Copilot token without one")
     endpoints = body.get("endpoints")
     api = endpoints.get("api") if isinstance(endpoints, Mapping) else None
     sku = body.get("sku")
@@ -379,7 +379,7 @@ class CopilotCredentials:
                 response.status_code,
                 response.headers,
                 response.content,
-                prefix="the Copilot token exchange failed: ",
+                prefix="getting a Copilot token failed: ",
             )
         token = parse_exchange(body, self._clock())
         log.debug("got a Copilot token for %s (sku %s)", who, token.sku)

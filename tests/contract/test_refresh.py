@@ -1096,7 +1096,7 @@ def test_parse_exchange(body: dict[str, Any], expected: tuple[Any, ...]) -> None
 
 @pytest.mark.parametrize("body", [None, [], {}, {"token": ""}, {"token": 5}])
 def test_parse_exchange_rejects(body: Any) -> None:
-    with pytest.raises(UpstreamError, match="without a token"):
+    with pytest.raises(UpstreamError, match="Copilot token without one"):
         parse_exchange(body, 0.0)
 
 
