@@ -71,12 +71,8 @@ class CodexProvider(BaseProvider):
     # -- hooks ------------------------------------------------------------------------
 
     def credentials(self) -> CredentialSource:
-        try:
-            from litellm_codex.auth.codex import codex_credentials
-        except ImportError:  # TODO(lead): remove once the credentials layer lands
-            from litellm_codex.providers._pending import NotLoggedIn
+        from litellm_codex.auth.codex import codex_credentials
 
-            return NotLoggedIn(self.provider_name)
         return codex_credentials()
 
     def api_base(self, ctx_api_base: str | None = None) -> str:

@@ -68,12 +68,8 @@ class CopilotProvider(BaseProvider):
     # -- hooks ------------------------------------------------------------------------
 
     def credentials(self) -> CredentialSource:
-        try:
-            from litellm_codex.auth.copilot import copilot_credentials
-        except ImportError:  # TODO(lead): remove once the credentials layer lands
-            from litellm_codex.providers._pending import NotLoggedIn
+        from litellm_codex.auth.copilot import copilot_credentials
 
-            return NotLoggedIn(self.provider_name)
         return copilot_credentials()
 
     def api_base(self, ctx_api_base: str | None, access: Access | None) -> str:
