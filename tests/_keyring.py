@@ -172,8 +172,13 @@ def gnome_keyring_session(
         XDG_RUNTIME_DIR=str(runtime),
     )
     env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    # Our own bus config: the stock session config lists service directories, and D-Bus
+    # activation would start a second gnome-keyring-daemon if a client asked for the
+    # Secret Service before ours has claimed the name.
+    config = root / "bus.conf"
+    config.write_text(_BUS_CONFIG.format(socket=root / "bus"), encoding="utf-8")
     bus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
+        ["dbus-daemon", f"--config-file={config}", "--nofork", "--nopidfile", "--print-address=1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=env,
@@ -220,17 +225,37 @@ def gnome_keyring_session(
                 proc.stdout.close()
 
 
+_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
 def _wait_for_secret_service(deadline: float) -> None:
     import time
     from contextlib import closing
 
     import secretstorage
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import Proxy
 
     last: Exception | None = None
     while time.monotonic() < deadline:
         try:
             with closing(secretstorage.dbus_init()) as connection:
-                if secretstorage.check_service_availability(connection):
+                # NameHasOwner: running now (check_service_availability also accepts
+                # merely activatable services).
+                bus = Proxy(message_bus, connection)
+                if bus.NameHasOwner("org.freedesktop.secrets")[0] == 1:
                     collection = secretstorage.get_default_collection(connection)
                     if not collection.is_locked():
                         return
