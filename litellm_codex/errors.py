@@ -75,7 +75,9 @@ def login_command(provider: str) -> str:
 # Bearer tokens, JWTs, GitHub tokens (gho_/ghu_/ghp_/github_pat_), OpenAI keys and Copilot
 # tokens (tid=...;exp=...). Anything that looks like one is cut out of messages.
 _SECRET_PATTERNS = [
-    re.compile(r"(?i)(bearer|token)\s+[A-Za-z0-9._~+/=-]{8,}"),
+    # "Bearer <token>" / "token <token>": only values that look like tokens (16+ characters
+    # with a digit, "_" or "."), so prose such as "token exchange failed" survives.
+    re.compile(r"(?i)\b((?:bearer|token)\s+)(?=[A-Za-z0-9._~+/=-]*[0-9_.])[A-Za-z0-9._~+/=-]{16,}"),
     re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
     re.compile(r"\b(gh[opusr]_|github_pat_)[A-Za-z0-9_]{8,}"),
     re.compile(r"\bsk-[A-Za-z0-9_-]{8,}"),
