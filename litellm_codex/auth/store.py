@@ -357,7 +357,8 @@ class KeyringStore:
         except Exception as exc:  # keyring errors, D-Bus errors, locked collections...
             raise StoreError(
                 f"keyring ({type(self.backend).__name__}) could not {what} the "
-                f"{canonical_provider(provider)} login: {type(exc).__name__}",
+                f"{canonical_provider(provider)} login: {type(exc).__name__} "
+                "(set LITELLM_CODEX_STORE=file to keep logins in a file instead)",
                 provider=provider,
             ) from None
 
@@ -459,7 +460,8 @@ class KeyringStore:
         except Exception as exc:
             raise StoreError(
                 f"keyring ({type(self.backend).__name__}) could not delete the "
-                f"{canonical_provider(provider)} login: {type(exc).__name__}",
+                f"{canonical_provider(provider)} login: {type(exc).__name__} "
+                "(set LITELLM_CODEX_STORE=file to keep logins in a file instead)",
                 provider=provider,
             ) from None
 
