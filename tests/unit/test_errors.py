@@ -118,6 +118,7 @@ def test_upstream_error_reads_status_code_and_reset() -> None:
     assert err.status == 429 and err.code == "usage_limit_reached"
     assert err.retry_after == 7200
     assert "resets in 2 h 0 min" in err.message
+    assert err.headers["x-codex-primary-used-percent"] == "100"
 
 
 @pytest.mark.parametrize(
@@ -132,12 +133,13 @@ def test_upstream_error_reads_status_code_and_reset() -> None:
     ],
 )
 def test_reset_time_shapes(body: Any, text: str | None) -> None:
-    message = upstream_error(429, {}, body).message
+    err = upstream_error(429, {}, body)
+    message = err.message
     if text is None:
-        assert "resets" not in message
+        assert "limit resets" not in message
+        assert err.retry_after is None
     else:
         assert text in message
-    assert err.headers["x-codex-primary-used-percent"] == "100"
 
 
 def test_upstream_error_retry_after_header() -> None:
