@@ -268,8 +268,8 @@ class CodexCredentials:
                     self._login = login  # another process (or the Codex CLI) refreshed
                     log.debug("adopted a refreshed openai-codex login from the store")
                     return access_for(login)
+                self._login = login
                 if not force and not self._due(login):
-                    self._login = login
                     return access_for(login)
                 try:
                     fresh = self._refresh_tokens(login)
@@ -305,12 +305,15 @@ class CodexCredentials:
             ensure_private_dir(path.parent)
             self._file_lock = filelock.FileLock(str(path), timeout=_LOCK_TIMEOUT)
         try:
-            with self._file_lock:
-                yield
+            self._file_lock.acquire()
         except filelock.Timeout:
             raise UpstreamError(
                 "timed out waiting for another process to refresh the openai-codex login"
             ) from None
+        try:
+            yield
+        finally:
+            self._file_lock.release()
 
     def _guarded_reload(self) -> CodexLogin:
         """The newest login: the store's (another process may have refreshed), then the
@@ -326,7 +329,8 @@ class CodexCredentials:
                 # Logged out (by `litellm-codex logout`) since we loaded it.
                 self._login = None
                 raise NotLoggedInError(PROVIDER_CODEX)
-        assert stored is not None
+        if stored is None:
+            raise NotLoggedInError(PROVIDER_CODEX)
         if (
             cached is not None
             and _digest(stored.refresh_token) in self._spent

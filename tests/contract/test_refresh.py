@@ -602,6 +602,40 @@ def test_save_failure_keeps_new_tokens_in_memory(
     assert "could not save" in caplog.text
 
 
+def test_waiting_too_long_for_another_process_is_transient(
+    oauth: OAuth, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import filelock
+
+    from litellm_codex.auth import codex as codex_mod
+
+    monkeypatch.setattr(codex_mod, "_LOCK_TIMEOUT", 0.05)
+    store = FileStore(tmp_path / "credentials.json")
+    save_login(store, make_login(oauth.authority, oauth.url, ttl=-10))
+    lock_path = tmp_path / "refresh.lock"
+    creds = creds_for(store, oauth, lock_path=lock_path)
+    held = threading.Event()
+    release = threading.Event()
+
+    def other_process() -> None:  # another thread stands in for another process
+        with filelock.FileLock(str(lock_path)):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=other_process)
+    thread.start()
+    try:
+        held.wait(5)
+        with pytest.raises(UpstreamError, match="timed out waiting"):
+            creds.get()
+    finally:
+        release.set()
+        thread.join()
+    assert oauth.authority.refresh_count == 0
+    assert creds.get().token  # the lock is free again
+    assert oauth.authority.refresh_count == 1
+
+
 # ----------------------------------------------------------------------------- codex CLI link
 
 
