@@ -17,6 +17,7 @@ H4        quarantine LiteLLM's Copilot ``Authenticator``: no disk access, no dev
 H5        let ``reasoning_effort`` / ``verbosity`` / ``thinking`` through to our handlers
 H6        the same OpenAI-like parameter policy for ``github_copilot`` as for custom providers
 H7        no native Responses / Anthropic-Messages config for the name (proxy endpoints)
+H8        ``litellm.embedding`` for the name reaches our handler, not LiteLLM's Copilot config
 ========  =====================================================================================
 
 If a hook cannot be applied to the installed LiteLLM, :func:`register` warns once and the
@@ -26,6 +27,7 @@ Every hook is undone by :func:`unregister`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
@@ -395,6 +397,49 @@ def _h7_native_configs() -> Callable[[], None] | None:
     return undo_all
 
 
+# -- H8 ------------------------------------------------------------------------------
+
+
+def _h8_embeddings() -> Callable[[], None] | None:
+    """``litellm.embedding(model="github_copilot/...")`` is dispatched to LiteLLM's built-in
+    Copilot embedding config before custom providers are consulted (main.py's embedding
+    branch); send it to our handler instead."""
+    import litellm.main as main
+
+    http_handler = getattr(main, "base_llm_http_handler", None)
+    original = getattr(http_handler, "embedding", None)
+    if http_handler is None or original is None or "embedding" in vars(http_handler):
+        return None
+
+    @functools.wraps(original)
+    def embedding(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("custom_llm_provider") in TAKEN_OVER:
+            from litellm_codex.providers import handler_for
+
+            ours = handler_for("github_copilot")
+            fn = ours.aembedding if kwargs.get("aembedding") else ours.embedding
+            return fn(
+                model=kwargs.get("model"),
+                input=kwargs.get("input"),
+                model_response=kwargs.get("model_response"),
+                optional_params=kwargs.get("optional_params") or {},
+                api_base=kwargs.get("api_base"),
+                timeout=kwargs.get("timeout"),
+                headers=kwargs.get("headers") or {},
+                logging_obj=kwargs.get("logging_obj"),
+                litellm_params=kwargs.get("litellm_params") or {},
+            )
+        return original(*args, **kwargs)
+
+    http_handler.embedding = embedding
+
+    def undo() -> None:
+        with contextlib.suppress(AttributeError):
+            del http_handler.embedding
+
+    return undo
+
+
 _HOOKS: list[tuple[str, Callable[[], Callable[[], None] | None]]] = [
     ("H1", _h1_compatible_list),
     ("H2", _h2_provider_info),
@@ -403,4 +448,5 @@ _HOOKS: list[tuple[str, Callable[[], Callable[[], None] | None]]] = [
     ("H5", _h5_passthrough_params),
     ("H6", _h6_param_policy),
     ("H7", _h7_native_configs),
+    ("H8", _h8_embeddings),
 ]

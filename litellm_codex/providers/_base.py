@@ -33,7 +33,14 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+)
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -302,10 +309,13 @@ class BaseProvider(CustomLLM):
             time.sleep(self._backoff(attempt, None))
             attempt += 1
 
-    def _open(self, ctx: CallContext) -> tuple[httpx.Response, UpstreamCall]:
+    def _open(
+        self, ctx: CallContext, plan: Callable[[CallContext, Access], UpstreamCall] | None = None
+    ) -> tuple[httpx.Response, UpstreamCall]:
+        plan = plan or self.build_call
         creds = self.credentials()
         access = creds.get()
-        call = self.build_call(ctx, access)
+        call = plan(ctx, access)
         client = self._sync_client()
         attempt = 0
         reauthed = replanned = False
@@ -334,7 +344,7 @@ class BaseProvider(CustomLLM):
             if response.status_code == 401 and not reauthed:
                 reauthed = True
                 access = creds.after_unauthorized(access)
-                call = self.build_call(ctx, access)
+                call = plan(ctx, access)
                 continue
             if response.status_code >= 500 and attempt < self.max_retries:
                 time.sleep(self._backoff(attempt, err.retry_after))
@@ -436,10 +446,15 @@ class BaseProvider(CustomLLM):
             await asyncio.sleep(self._backoff(attempt, None))
             attempt += 1
 
-    async def _aopen(self, ctx: CallContext) -> tuple[httpx.Response, UpstreamCall]:
+    async def _aopen(
+        self,
+        ctx: CallContext,
+        plan: Callable[[CallContext, Access], Awaitable[UpstreamCall]] | None = None,
+    ) -> tuple[httpx.Response, UpstreamCall]:
+        plan = plan or self.abuild_call
         creds = self.credentials()
         access = await creds.aget()
-        call = await self.abuild_call(ctx, access)
+        call = await plan(ctx, access)
         client = self._async_client()
         attempt = 0
         reauthed = replanned = False
@@ -468,7 +483,7 @@ class BaseProvider(CustomLLM):
             if response.status_code == 401 and not reauthed:
                 reauthed = True
                 access = await creds.aafter_unauthorized(access)
-                call = await self.abuild_call(ctx, access)
+                call = await plan(ctx, access)
                 continue
             if response.status_code >= 500 and attempt < self.max_retries:
                 await asyncio.sleep(self._backoff(attempt, err.retry_after))

@@ -10,11 +10,15 @@ Chat bodies, headers and stream normalisation live in
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
+
+from litellm.types.utils import EmbeddingResponse
+from litellm.types.utils import Usage as LiteLLMUsage
 
 from litellm_codex.auth._types import Access, CredentialSource
 from litellm_codex.errors import UpstreamError, upstream_error
@@ -34,6 +38,12 @@ DEFAULT_API_BASE = "https://api.githubcopilot.com"
 CHAT = "/chat/completions"
 RESPONSES = "/responses"
 _MODELS_TTL = 1800.0
+
+
+def _embedding_inputs(value: Any) -> list[Any]:
+    if isinstance(value, (str, bytes)):
+        return [value]
+    return list(value or [])
 
 
 def route_for(model: str, entries: Mapping[str, Mapping[str, Any]]) -> str:
@@ -117,6 +127,82 @@ class CopilotProvider(BaseProvider):
                 "`litellm-codex models github-copilot` lists the enabled ones."
             )
         return None
+
+    # -- embeddings -------------------------------------------------------------------
+
+    def embedding(self, *args: Any, **kwargs: Any) -> EmbeddingResponse:
+        """``litellm.embedding(model="github_copilot/text-embedding-3-small", ...)``."""
+        ctx = self._context(kwargs, stream=False)
+        inputs = _embedding_inputs(kwargs.get("input"))
+        try:
+            response, _ = self._open(ctx, plan=lambda c, a: self._plan_embedding(c, a, inputs))
+            try:
+                body = response.read()
+            finally:
+                response.close()
+            data = json.loads(body)
+        except Exception as exc:
+            raise self._convert(exc, ctx) from exc
+        return self._embedding_response(ctx, kwargs.get("model_response"), data, response.headers)
+
+    async def aembedding(self, *args: Any, **kwargs: Any) -> EmbeddingResponse:
+        """Async :meth:`embedding`."""
+        ctx = self._context(kwargs, stream=False)
+        inputs = _embedding_inputs(kwargs.get("input"))
+
+        async def plan(c: CallContext, a: Access) -> UpstreamCall:
+            return self._plan_embedding(c, a, inputs)
+
+        try:
+            response, _ = await self._aopen(ctx, plan=plan)
+            try:
+                body = await response.aread()
+            finally:
+                await response.aclose()
+            data = json.loads(body)
+        except Exception as exc:
+            raise self._convert(exc, ctx) from exc
+        return self._embedding_response(ctx, kwargs.get("model_response"), data, response.headers)
+
+    def _plan_embedding(self, ctx: CallContext, access: Access, inputs: list[Any]) -> UpstreamCall:
+        base = self.api_base(ctx.api_base, access)
+        body: dict[str, Any] = {"model": ctx.model, "input": inputs}
+        for name in ("dimensions", "encoding_format", "user"):
+            if ctx.optional_params.get(name) is not None:
+                body[name] = ctx.optional_params[name]
+        headers = request_headers([], caller_headers=ctx.headers)
+        return UpstreamCall(url=base + "/embeddings", body=body, headers=headers, stream=False)
+
+    def _embedding_response(
+        self, ctx: CallContext, response: Any, data: Any, headers: Any
+    ) -> EmbeddingResponse:
+        out = response if isinstance(response, EmbeddingResponse) else EmbeddingResponse()
+        items = data.get("data") if isinstance(data, Mapping) else None
+        if not isinstance(items, list):
+            raise self._convert(
+                UpstreamError(f"unexpected embeddings answer: {str(data)[:200]}"), ctx
+            )
+        out.model = ctx.model
+        out.object = "list"
+        out.data = [
+            {
+                "object": "embedding",
+                "index": item.get("index", i),
+                "embedding": item.get("embedding"),
+            }
+            for i, item in enumerate(items)
+            if isinstance(item, Mapping)
+        ]
+        usage = data.get("usage") if isinstance(data, Mapping) else None
+        if isinstance(usage, Mapping):
+            prompt = int(usage.get("prompt_tokens") or 0)
+            out.usage = LiteLLMUsage(
+                prompt_tokens=prompt,
+                completion_tokens=0,
+                total_tokens=int(usage.get("total_tokens") or prompt),
+            )
+        out._hidden_params["additional_headers"] = self._exposed_headers(headers)
+        return out
 
     # -- planning ---------------------------------------------------------------------
 

@@ -282,3 +282,21 @@ def test_quota_headers_exposed(sim: CopilotSimulator) -> None:
     )
     headers = r._hidden_params["additional_headers"]
     assert any("x-quota-snapshot-" in k for k in headers)
+
+
+@pytest.mark.parametrize("prefix", ["github_copilot", "github-copilot"])
+def test_embeddings_sync_and_async(sim: CopilotSimulator, prefix: str) -> None:
+    model = f"{prefix}/text-embedding-3-small"
+    result = litellm.embedding(model=model, input=["first text", "second"])
+    assert [item["index"] for item in result.data] == [0, 1]
+    assert len(result.data[0]["embedding"]) >= 8
+    assert result.usage.prompt_tokens > 0
+
+    async def call() -> Any:
+        out = await litellm.aembedding(model=model, input="one more")
+        await litellm_codex.github_copilot.aclose()
+        return out
+
+    assert len(asyncio.run(call()).data) == 1
+    bodies = [r.json() for r in sim.api.calls("/embeddings")]
+    assert [b["input"] for b in bodies] == [["first text", "second"], ["one more"]]
