@@ -52,6 +52,7 @@ __all__ = [
     "StoreError",
     "StreamError",
     "UpstreamError",
+    "cli_name",
     "login_command",
     "parse_error_body",
     "redact",
@@ -67,9 +68,14 @@ _CLI_NAMES = {
 }
 
 
+def cli_name(provider: str) -> str:
+    """The CLI / storage spelling of a provider: ``openai-codex`` or ``github-copilot``."""
+    return _CLI_NAMES.get(provider, provider)
+
+
 def login_command(provider: str) -> str:
     """The command a user runs to log in to ``provider``."""
-    return f"litellm-codex login {_CLI_NAMES.get(provider, provider)}"
+    return f"litellm-codex login {cli_name(provider)}"
 
 
 # Bearer tokens, JWTs, GitHub tokens (gho_/ghu_/ghp_/github_pat_), OpenAI keys and Copilot

@@ -33,6 +33,7 @@ import filelock
 import httpx
 from pydantic import ValidationError
 
+from litellm_codex.auth._cache import StoredLogin
 from litellm_codex.auth._flight import SingleFlight
 from litellm_codex.auth._types import Access
 from litellm_codex.auth.codex_cli import read_back, write_back
@@ -85,7 +86,6 @@ _LOCK_TIMEOUT = 120.0
 _RETRY_DELAY = 30.0
 #: With nothing stored, look at the store again at most this often (a login made while
 #: this process runs is picked up without a restart).
-_NOT_LOGGED_IN_RECHECK = 10.0
 
 
 def _digest(token: str) -> str:
@@ -152,10 +152,9 @@ class CodexCredentials:
         self._owns_http = http is None
         self._clock = clock
         self._lock_path = Path(lock_path) if lock_path is not None else None
-        self._login: CodexLogin | None = None
-        self._loaded = False
-        self._checked_at = 0.0
-        self._load_lock = threading.Lock()
+        self._stored: StoredLogin[CodexLogin] = StoredLogin(
+            PROVIDER_CODEX, lambda: load_login(self.store), clock
+        )
         self._refresh_lock = threading.Lock()
         self._file_lock: filelock.FileLock | None = None
         #: digest(refresh token) -> why it must not be sent again
@@ -164,7 +163,11 @@ class CodexCredentials:
         self._flight: SingleFlight[Access] = SingleFlight()
 
     def __repr__(self) -> str:
-        label = self._login.email or self._login.account_id if self._login else None
+        label = (
+            self._stored.value.email or self._stored.value.account_id
+            if self._stored.value
+            else None
+        )
         return f"CodexCredentials(account={label!r})"
 
     # -- configuration ---------------------------------------------------------------
@@ -181,14 +184,14 @@ class CodexCredentials:
         """Constructor argument, else ``OPENAI_CODEX_AUTH_BASE``, else the login's issuer."""
         if self._auth_base:
             return self._auth_base
-        if self._login is not None and self._login.auth_base:
-            return self._login.auth_base.rstrip("/")
+        if self._stored.value is not None and self._stored.value.auth_base:
+            return self._stored.value.auth_base.rstrip("/")
         return DEFAULT_AUTH_BASE
 
     @property
     def login(self) -> CodexLogin | None:
         """The login held in memory (``None`` before the first use)."""
-        return self._login
+        return self._stored.value
 
     def _client(self) -> httpx.Client:
         if self._http is None:
@@ -213,7 +216,7 @@ class CodexCredentials:
     async def aget(self) -> Access:
         """Async :meth:`get`: store reads and refreshes run in a worker thread, one per
         event loop however many tasks wait."""
-        login = self._login
+        login = self._stored.value
         if login is not None and not self._due(login):
             return access_for(login)
         stale = login.access_token if login is not None else None
@@ -231,20 +234,7 @@ class CodexCredentials:
     # -- loading ---------------------------------------------------------------------
 
     def _current(self) -> CodexLogin:
-        login = self._login
-        if login is not None:
-            return login
-        with self._load_lock:
-            now = self._clock()
-            if self._login is None and (
-                not self._loaded or now - self._checked_at >= _NOT_LOGGED_IN_RECHECK
-            ):
-                self._checked_at = now
-                self._login = load_login(self.store)
-                self._loaded = True
-            if self._login is None:
-                raise NotLoggedInError(PROVIDER_CODEX)
-            return self._login
+        return self._stored.current()
 
     def _due(self, login: CodexLogin) -> bool:
         now = self._clock()
@@ -259,16 +249,16 @@ class CodexCredentials:
 
     def _refresh(self, stale: str, *, force: bool) -> Access:
         with self._refresh_lock:
-            current = self._login
+            current = self._stored.value
             if current is not None and current.access_token != stale and not self._due(current):
                 return access_for(current)  # another thread refreshed while we waited
             with self._interprocess_lock():
                 login = self._guarded_reload()
                 if login.access_token != stale and not self._due(login):
-                    self._login = login  # another process (or the Codex CLI) refreshed
+                    self._stored.value = login  # another process (or the Codex CLI) refreshed
                     log.debug("adopted a refreshed openai-codex login from the store")
                     return access_for(login)
-                self._login = login
+                self._stored.value = login
                 if not force and not self._due(login):
                     return access_for(login)
                 try:
@@ -287,7 +277,7 @@ class CodexCredentials:
                         return access_for(login)
                     raise
                 self._persist(fresh)
-                self._login = fresh
+                self._stored.value = fresh
                 self._retry_at = 0.0
                 log.info(
                     "refreshed the openai-codex login for %s",
@@ -318,7 +308,7 @@ class CodexCredentials:
     def _guarded_reload(self) -> CodexLogin:
         """The newest login: the store's (another process may have refreshed), then the
         linked Codex CLI's (the Codex CLI may have refreshed)."""
-        cached = self._login
+        cached = self._stored.value
         try:
             stored = load_login(self.store)
         except StoreError as exc:
@@ -327,7 +317,7 @@ class CodexCredentials:
         else:
             if stored is None:
                 # Logged out (by `litellm-codex logout`) since we loaded it.
-                self._login = None
+                self._stored.value = None
                 raise NotLoggedInError(PROVIDER_CODEX)
         if stored is None:
             raise NotLoggedInError(PROVIDER_CODEX)

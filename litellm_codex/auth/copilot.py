@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from litellm_codex.auth._cache import StoredLogin
 from litellm_codex.auth._flight import SingleFlight
 from litellm_codex.auth._types import Access
 from litellm_codex.auth.records import PROVIDER_COPILOT, CopilotLogin
@@ -33,7 +34,6 @@ from litellm_codex.auth.tokens import copilot_token_due
 from litellm_codex.errors import (
     LoginExpiredError,
     NoAccessError,
-    NotLoggedInError,
     StoreError,
     UpstreamError,
     upstream_error,
@@ -78,7 +78,6 @@ REJECTED_REASON = "GitHub token was rejected"
 _EXCHANGE_TIMEOUT = 30.0
 #: After a failed early re-exchange while the token still works, wait before retrying.
 _RETRY_DELAY = 30.0
-_NOT_LOGGED_IN_RECHECK = 10.0
 
 
 def exchange_headers(github_token: str) -> dict[str, str]:
@@ -194,11 +193,10 @@ class CopilotCredentials:
         self._http = http
         self._owns_http = http is None
         self._clock = clock
-        self._login: CopilotLogin | None = None
-        self._loaded = False
-        self._checked_at = 0.0
+        self._stored: StoredLogin[CopilotLogin] = StoredLogin(
+            PROVIDER_COPILOT, lambda: load_login(self.store), clock
+        )
         self._token: CopilotToken | None = None
-        self._load_lock = threading.Lock()
         self._lock = threading.Lock()
         self._retry_at = 0.0
         self._flight: SingleFlight[Access] = SingleFlight()
@@ -206,7 +204,7 @@ class CopilotCredentials:
         self.exchanges = 0
 
     def __repr__(self) -> str:
-        user = self._login.login if self._login else None
+        user = self._stored.value.login if self._stored.value else None
         return f"CopilotCredentials(user={user!r})"
 
     @property
@@ -217,7 +215,7 @@ class CopilotCredentials:
 
     @property
     def login(self) -> CopilotLogin | None:
-        return self._login
+        return self._stored.value
 
     @property
     def token(self) -> CopilotToken | None:
@@ -251,7 +249,7 @@ class CopilotCredentials:
 
     async def aget(self) -> Access:
         """Async :meth:`get`; concurrent tasks share one exchange in a worker thread."""
-        login, token = self._login, self._token
+        login, token = self._stored.value, self._token
         if login is not None and token is not None and not self._due(token):
             return self._access(login, token)
         return await self._flight.run(("get", token.token if token else None), self.get)
@@ -268,20 +266,7 @@ class CopilotCredentials:
     # -- internals -------------------------------------------------------------------
 
     def _current(self) -> CopilotLogin:
-        login = self._login
-        if login is not None:
-            return login
-        with self._load_lock:
-            now = self._clock()
-            if self._login is None and (
-                not self._loaded or now - self._checked_at >= _NOT_LOGGED_IN_RECHECK
-            ):
-                self._checked_at = now
-                self._login = load_login(self.store)
-                self._loaded = True
-            if self._login is None:
-                raise NotLoggedInError(PROVIDER_COPILOT)
-            return self._login
+        return self._stored.current()
 
     def _due(self, token: CopilotToken) -> bool:
         now = self._clock()
@@ -326,7 +311,7 @@ class CopilotCredentials:
                 return self._access(login, current)
             self._token = token
             self._retry_at = 0.0
-            return self._access(self._login or login, token)
+            return self._access(self._stored.value or login, token)
 
     def _exchange_with_reload(self, login: CopilotLogin) -> CopilotToken:
         try:
@@ -341,7 +326,7 @@ class CopilotCredentials:
             if stored is None or stored.github_token == login.github_token:
                 raise
             log.info("adopted a new github-copilot login from the store")
-            self._login = stored
+            self._stored.value = stored
             return self._request_token(stored)
 
     def _request_token(self, login: CopilotLogin) -> CopilotToken:

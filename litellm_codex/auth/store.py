@@ -32,7 +32,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import filelock
 
-from litellm_codex.errors import StoreError
+from litellm_codex.errors import StoreError, cli_name
 
 __all__ = [
     "FileStore",
@@ -57,17 +57,10 @@ _HEADER_FORMAT = "litellm-codex/chunked-v1"
 #: How long to wait for the credentials file lock before giving up.
 _FILE_LOCK_TIMEOUT = 30.0
 
-_CANONICAL = {
-    "openai-codex": "openai-codex",
-    "openai_codex": "openai-codex",
-    "github_copilot": "github-copilot",
-    "github-copilot": "github-copilot",
-}
-
 
 def canonical_provider(provider: str) -> str:
-    """The spelling used in stored names (``openai-codex``, ``github-copilot``)."""
-    return _CANONICAL.get(provider, provider)
+    """The spelling used in stored names (``openai-codex``, ``github-copilot``): the CLI's."""
+    return cli_name(provider)
 
 
 def service_name(provider: str) -> str:

@@ -1,0 +1,54 @@
+"""The stored login of one provider, read once per process (shared by both managers)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from litellm_codex.errors import NotLoggedInError
+
+__all__ = ["NOT_LOGGED_IN_RECHECK", "StoredLogin"]
+
+L = TypeVar("L")
+
+#: While nothing is stored, look again at most this often (seconds), so a `login` run in
+#: another terminal is picked up without restarting a long-lived process (the proxy).
+NOT_LOGGED_IN_RECHECK = 10.0
+
+
+class StoredLogin(Generic[L]):
+    """Holds the login in memory; the store is read on first use, not per request.
+
+    ``value`` may be replaced by the manager (after a refresh, or when it adopts a login
+    another process stored).
+    """
+
+    def __init__(
+        self, provider: str, load: Callable[[], L | None], clock: Callable[[], float]
+    ) -> None:
+        self._provider = provider
+        self._load = load
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._loaded = False
+        self._checked_at = 0.0
+        #: The login in memory, or ``None`` before the first read / when nothing is stored.
+        self.value: L | None = None
+
+    def current(self) -> L:
+        """The login; reads the store the first time (and, while absent, every 10 s)."""
+        login = self.value
+        if login is not None:
+            return login
+        with self._lock:
+            now = self._clock()
+            if self.value is None and (
+                not self._loaded or now - self._checked_at >= NOT_LOGGED_IN_RECHECK
+            ):
+                self._checked_at = now
+                self.value = self._load()
+                self._loaded = True
+            if self.value is None:
+                raise NotLoggedInError(self._provider)
+            return self.value
