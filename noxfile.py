@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 import nox
 
 nox.options.sessions = ["lint", "typing", "tests"]
@@ -16,6 +19,31 @@ LITELLM_LOWEST = "1.106.2"
 LITELLM_NEWEST = None  # None: whatever pip resolves as newest
 
 ENV = {"LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+
+
+def _pyenv_versions() -> None:
+    """With pyenv, make every installed 3.10-3.13 visible as `python3.X` to nox.
+
+    pyenv's shims only run the versions named in PYENV_VERSION (or the global one).
+    """
+    if "PYENV_VERSION" in os.environ:
+        return
+    try:
+        names = subprocess.run(
+            ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=True, timeout=10
+        ).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return
+    current = subprocess.run(
+        ["pyenv", "version-name"], capture_output=True, text=True, check=False, timeout=10
+    ).stdout.strip()
+    wanted = [n for n in names if any(n.startswith(p + ".") for p in PYTHONS)]
+    ordered = [current, *[n for n in wanted if n != current]] if current else wanted
+    if ordered:
+        os.environ["PYENV_VERSION"] = ":".join(ordered)
+
+
+_pyenv_versions()
 
 
 def _install(session: nox.Session, *groups: str, litellm: str | None = None) -> None:

@@ -388,3 +388,37 @@ def test_unsupported_model_lists_available_models(sim: ChatGPTSimulator) -> None
             model="openai-codex/gpt-9-imaginary", messages=[{"role": "user", "content": "x"}]
         )
     assert "gpt-5.1-codex" in str(info.value)
+
+
+def test_no_secret_in_debug_logs_or_errors(
+    sim: ChatGPTSimulator, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A full request cycle with a refresh, at DEBUG everywhere, never prints a token."""
+    import logging
+
+    from litellm_codex.auth import codex as codex_auth
+
+    caplog.set_level(logging.DEBUG)
+    login = codex_auth.codex_credentials().get()
+    sim.backend.queue(Fault.unauthorized_once())
+    run("completion", [{"role": "user", "content": "secret check"}])
+    run("streaming", [{"role": "user", "content": "secret check"}])
+    sim.authority.expire_access()
+    sim.authority.revoke(codex_auth.codex_credentials().get().token)
+    sim.backend.queue(Fault.usage_limit(resets_in=5))
+    with pytest.raises(litellm.RateLimitError) as info:
+        run("completion", [{"role": "user", "content": "x"}])
+    fresh = codex_auth.codex_credentials().get()
+    printed = (
+        caplog.text
+        + capsys.readouterr().out
+        + capsys.readouterr().err
+        + str(info.value)
+        + repr(fresh)
+    )
+    for secret in (login.token, fresh.token, *login.headers.values()):
+        if secret.startswith("Bearer "):
+            secret = secret[len("Bearer ") :]
+        if len(secret) > 12:
+            assert secret not in printed
+    assert "litellm-codex" in caplog.text  # the INFO line about the endpoint was logged
