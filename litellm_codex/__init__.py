@@ -35,6 +35,8 @@ __all__ = ["__version__", "github_copilot", "openai_codex", "register", "unregis
 
 def register() -> None:
     """Register both providers with LiteLLM (imports LiteLLM; idempotent)."""
+    # The import hook must not fire while `_registry` itself imports LiteLLM.
+    _hook.remove()
     from litellm_codex import _registry
 
     _registry.register()

@@ -315,7 +315,8 @@ class CopilotProvider(BaseProvider):
             e
             for e in entries.values()
             if (e.get("capabilities") or {}).get("type", "chat") == "chat"
-            and (e.get("policy") or {}).get("state", "enabled") != "disabled"
+            # "unconfigured" models answer `model_not_supported` until enabled in settings.
+            and (e.get("policy") or {}).get("state", "enabled") == "enabled"
         ]
 
     @staticmethod

@@ -248,3 +248,42 @@ def test_failed_hook_warns_and_alias_still_works(monkeypatch: pytest.MonkeyPatch
         litellm_codex.unregister()
         monkeypatch.undo()
         litellm_codex.register()
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # LiteLLM first, then us: registers at import.
+        "import litellm, litellm_codex",
+        # Us first, then LiteLLM: registers when LiteLLM's import completes.
+        "import litellm_codex, litellm",
+        # Us first, then an explicit register() that imports LiteLLM itself.
+        "import litellm_codex; litellm_codex.register(); import litellm",
+    ],
+)
+def test_import_orders_all_register(code: str) -> None:
+    import subprocess
+    import sys
+
+    check = (
+        f"{code}\n"
+        "assert any(e['provider'] == 'openai-codex' for e in litellm.custom_provider_map)\n"
+        "assert 'github_copilot' not in litellm.openai_compatible_providers\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_importing_us_alone_does_not_import_litellm() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, litellm_codex; print('litellm' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "False"
