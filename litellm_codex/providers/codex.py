@@ -10,6 +10,7 @@ the endpoint, headers, the per-model profile and the model list.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import platform
 import threading
@@ -35,6 +36,7 @@ DEFAULT_ORIGINATOR = "codex_cli_rs"
 _MODELS_TTL = 600.0
 
 
+@functools.lru_cache(maxsize=4)
 def _user_agent(originator: str) -> str:
     # Codex's shape, `{originator}/{version} ({os} {os_version}; {arch}) {suffix}`
     # (codex-chatgpt-backend.md §2.1), with our own name as the suffix.
@@ -48,6 +50,12 @@ def _user_agent(originator: str) -> str:
 def _supports_verbosity(model: str) -> bool:
     # Codex models have `support_verbosity: false`; sending it is a 400 (§2.4).
     return "codex" not in model
+
+
+#: The request profile with and without `text.verbosity` (built once, not per request).
+_PROFILES = {
+    flag: dataclasses.replace(CODEX_PROFILE, supports_verbosity=flag) for flag in (True, False)
+}
 
 
 class CodexProvider(BaseProvider):
