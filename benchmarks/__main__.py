@@ -1,0 +1,51 @@
+"""``python -m benchmarks [--quick] [--json PATH] [--profile SCENARIO]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks import runner
+
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="litellm-codex vs raw httpx and LiteLLM's built-in providers, on the "
+        "bundled simulators (127.0.0.1 only).",
+    )
+    parser.add_argument("--quick", action="store_true", help="a short run (< 30 s)")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--iterations", type=int, help="measured calls per scenario")
+    parser.add_argument("--warmup", type=int, help="unmeasured calls per scenario")
+    parser.add_argument(
+        "--profile",
+        metavar="SCENARIO",
+        help="cProfile litellm-codex on one scenario (e.g. codex/completion) and print it",
+    )
+    args = parser.parse_args(argv)
+
+    settings = runner.Settings.quick() if args.quick else runner.Settings()
+    if args.iterations is not None:
+        settings.iterations = max(1, args.iterations)
+    if args.warmup is not None:
+        settings.warmup = max(0, args.warmup)
+    settings.profile = args.profile
+
+    report = runner.run(settings)
+    print(runner.render(report))
+    if report.profile:
+        print("\ncProfile of litellm-codex, " + str(args.profile) + ":\n")
+        print(report.profile)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(runner.to_json(report), fh, indent=2)
+    # Failing sides are reported in the table; exit non-zero only when ours or the
+    # baseline could not be measured at all (the smoke test relies on this).
+    broken = [s for s in ("ours", "raw") if "error" in report.sides.get(s, {})]
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

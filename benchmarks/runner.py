@@ -1,0 +1,629 @@
+"""Drive the benchmark: one simulator process, one worker process per measured side.
+
+Layout (all on 127.0.0.1, everything in a temporary directory that is removed at the end)::
+
+    runner (this process: no litellm, no litellm_codex)
+      |- _sim.py      ChatGPTSimulator + CopilotSimulator, logs every client in
+      |- _worker.py   side "ours"     litellm + litellm_codex   (repo on PYTHONPATH)
+      |- _worker.py   side "raw"      httpx only                (repo off sys.path)
+      |- _worker.py   side "builtin"  litellm only              (repo off sys.path)
+      `- python -c "import ..."       import cost, several runs each
+
+``ours`` runs first so the ``raw`` side can replay the exact request bodies ours sent
+(same payload), and the ``builtin`` side can be given the same default instructions.
+Every child has a hard timeout and is killed (by its pid) if it overruns; the simulator
+is stopped by closing its stdin, then killed if it does not exit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import queue
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import IO, Any
+
+JSON = dict[str, Any]
+
+REPO = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+SIM_SCRIPT = HERE / "_sim.py"
+WORKER_SCRIPT = HERE / "_worker.py"
+
+#: A prompt long enough for a stream of a few dozen chunks (the simulator echoes it back
+#: two words per delta), short enough that the simulator's own work stays small.
+PROMPT = (
+    "Please repeat this paragraph back to me exactly. The quick brown fox jumps over the "
+    "lazy dog while the patient engineer measures how long each request takes through "
+    "every layer of the stack, from the client library down to the socket and back again, "
+    "so that the slow parts can be found and fixed without guessing."
+)
+MESSAGES = [{"role": "user", "content": PROMPT}]
+EXPECTED_ANSWER = f"echo: {PROMPT}"
+
+LITELLM_MODES = ("completion", "stream", "stream-nolog", "acompletion", "astream")
+MODE_LABEL = {"stream-nolog": "stream, no stream logging"}
+SCENARIOS = {
+    "ours": [f"{p}/{m}" for p in ("codex", "copilot") for m in LITELLM_MODES],
+    "builtin": [f"{p}/{m}" for p in ("codex", "copilot") for m in LITELLM_MODES],
+    "raw": ["codex/stream", "copilot/completion", "copilot/stream"],
+}
+#: Which raw scenario each LiteLLM mode is compared with. The Codex backend only streams,
+#: so every Codex call (even non-stream) is one SSE stream upstream.
+BASELINE = {
+    "codex": dict.fromkeys(LITELLM_MODES, "codex/stream"),
+    "copilot": {
+        "completion": "copilot/completion",
+        "acompletion": "copilot/completion",
+        "stream": "copilot/stream",
+        "stream-nolog": "copilot/stream",
+        "astream": "copilot/stream",
+    },
+}
+SIDE_LABEL = {"raw": "raw httpx", "ours": "litellm-codex", "builtin": "LiteLLM built-in"}
+MODEL_LABEL = {
+    ("codex", "ours"): "openai-codex/gpt-5.1-codex",
+    ("codex", "builtin"): "chatgpt/gpt-5.1-codex",
+    ("copilot", "ours"): "github_copilot/gpt-4o",
+    ("copilot", "builtin"): "github_copilot/gpt-4o",
+}
+GROUP_TITLE = {
+    "codex": "Codex simulator (POST /responses, SSE): litellm-codex openai-codex/gpt-5.1-codex, "
+    "LiteLLM chatgpt/gpt-5.1-codex",
+    "copilot": "Copilot simulator (POST /chat/completions): litellm-codex and LiteLLM "
+    "github_copilot/gpt-4o",
+    "import": "Import cost (fresh python -c processes, wall time)",
+}
+#: label -> (code, needs the repo on PYTHONPATH, the child prints its own timing).
+IMPORTS: dict[str, tuple[str, bool, bool]] = {
+    "python -c pass": ("pass", False, False),
+    "import litellm_codex": (
+        "import sys, litellm_codex; assert 'litellm' not in sys.modules, 'litellm imported'",
+        True,
+        False,
+    ),
+    "import litellm_codex (in-proc)": (
+        "import time; t = time.perf_counter(); import litellm_codex; "
+        "print(time.perf_counter() - t)",
+        True,
+        True,
+    ),
+    "import litellm": ("import litellm", False, False),
+    "import litellm, litellm_codex": ("import litellm, litellm_codex", True, False),
+    # The same difference measured inside one process: far less noisy than subtracting
+    # two ~3 s process timings.
+    "registration (in-proc)": (
+        "import time, litellm; t = time.perf_counter(); import litellm_codex; "
+        "litellm_codex.register(); print(time.perf_counter() - t)",
+        True,
+        True,
+    ),
+}
+
+
+@dataclass
+class Settings:
+    """How much to measure; ``quick()`` keeps the whole run under ~30 s."""
+
+    warmup: int = 20
+    iterations: int = 150
+    import_runs: int = 5
+    #: ``--quick`` skips the two LiteLLM imports (about 4 s each here, and noisy).
+    imports: tuple[str, ...] = tuple(IMPORTS)
+    worker_timeout: float = 150.0
+    call_timeout: float = 30.0
+    profile: str | None = None
+
+    @classmethod
+    def quick(cls) -> Settings:
+        return cls(
+            warmup=3,
+            iterations=12,
+            import_runs=1,
+            imports=("python -c pass", "import litellm_codex", "import litellm_codex (in-proc)"),
+            worker_timeout=60.0,
+        )
+
+
+@dataclass
+class Row:
+    group: str
+    side: str
+    label: str
+    model: str | None = None
+    median_ms: float | None = None
+    p90_ms: float | None = None
+    ratio: float | None = None
+    extra_ms: float | None = None
+    ttfc_ms: float | None = None
+    ttfc_ratio: float | None = None
+    chunks: int | None = None
+    status: str = "ok"
+
+
+@dataclass
+class Report:
+    meta: JSON
+    rows: list[Row] = field(default_factory=list)
+    sides: dict[str, JSON] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    simulator: dict[str, JSON] = field(default_factory=dict)
+    profile: str | None = None
+
+
+# -- child processes --------------------------------------------------------------------------
+
+
+def _clean_env(workdir: Path) -> dict[str, str]:
+    """The parent's environment without anything that could point a client elsewhere."""
+    drop_prefixes = ("OPENAI_CODEX_", "GITHUB_COPILOT_", "CHATGPT_", "LITELLM_CODEX_", "CODEX_")
+    drop = {
+        "PYTHONPATH",
+        "OPENAI_CHATGPT_API_BASE",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "COPILOT_GITHUB_TOKEN",
+    }
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in drop and not k.startswith(drop_prefixes) and "proxy" not in k.lower()
+    }
+    home = workdir / "home"
+    home.mkdir(exist_ok=True)
+    env.update(
+        {
+            # A temp HOME: nothing reads or writes the user's real config
+            # (~/.config/litellm/..., ~/.codex, keyrings).
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # no download of the cost map
+            "NO_PROXY": "127.0.0.1,localhost",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+class SimProcess:
+    """The simulator child: JSON lines in and out, with a timeout on every answer."""
+
+    def __init__(self, env: dict[str, str], workdir: Path, timeout: float = 60.0) -> None:
+        self._log = (workdir / "sim.log").open("w")
+        self._proc = subprocess.Popen(  # noqa: S603 (our own script, fixed argv)
+            [sys.executable, str(SIM_SCRIPT), str(workdir)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            env=env,
+            text=True,
+            cwd=str(workdir),
+        )
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        # A reader thread, so a silent child can time out instead of blocking readline().
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.ready = self._answer(timeout)
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def _answer(self, timeout: float) -> JSON:
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            raise RuntimeError(f"simulator gave no answer in {timeout:.0f} s") from None
+        if line is None:
+            raise RuntimeError(f"simulator exited: see {self._log.name}")
+        answer: JSON = json.loads(line)
+        return answer
+
+    def ask(self, command: str, timeout: float = 30.0) -> JSON:
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(command + "\n")
+        self._proc.stdin.flush()
+        return self._answer(timeout)
+
+    def stop(self) -> None:
+        try:
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()
+            self._proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self._proc.kill()
+            self._proc.wait(timeout=10)
+        finally:
+            if self._proc.stdout is not None:
+                self._proc.stdout.close()
+            self._log.close()
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def run_worker(side: str, env: dict[str, str], config: JSON, workdir: Path, timeout: float) -> JSON:
+    """Run one side; its report, or ``{"error": ...}`` when it failed or overran."""
+    config_path = workdir / f"{side}-config.json"
+    out_path = workdir / f"{side}-result.json"
+    log_path = workdir / f"{side}.log"
+    config_path.write_text(json.dumps({**config, "side": side, "out": str(out_path)}))
+    config_path.chmod(0o600)  # holds simulator tokens
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(  # noqa: S603 (our own script, fixed argv)
+            [sys.executable, str(WORKER_SCRIPT), str(config_path)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            env=env,
+            cwd=str(workdir),
+        )
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+            return {"error": f"worker timed out after {timeout:.0f} s"}
+    if code != 0 or not out_path.exists():
+        return {"error": f"worker exited {code}: {_tail(log_path)}"}
+    result: JSON = json.loads(out_path.read_text())
+    return result
+
+
+def time_imports(
+    env: dict[str, str], runs: int, labels: Sequence[str]
+) -> dict[str, list[float] | str]:
+    """Wall time of ``python -c <import>`` in fresh processes.
+
+    Rounds are interleaved (each label once per round) so that drift on a busy machine
+    hits every label alike; one unmeasured round first fills the bytecode caches.
+    """
+    out: dict[str, list[float] | str] = {label: [] for label in labels}
+    for round_number in range(runs + 1):
+        for label in labels:
+            times = out[label]
+            if isinstance(times, str):
+                continue  # already failed
+            code, needs_repo, reports = IMPORTS[label]
+            child_env = {**env, "PYTHONPATH": str(REPO)} if needs_repo else env
+            t0 = time.perf_counter()
+            done = subprocess.run(  # noqa: S603 (fixed argv)
+                [sys.executable, "-c", code],
+                env=child_env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            elapsed = time.perf_counter() - t0
+            if done.returncode != 0:
+                out[label] = "failed: " + " ".join(done.stderr.split())[-200:]
+            elif round_number > 0:
+                times.append(float(done.stdout.split()[-1]) if reports else elapsed)
+    return out
+
+
+# -- statistics and rows -----------------------------------------------------------------------
+
+
+def _median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def _p90(values: Sequence[float]) -> float:
+    if len(values) < 2:
+        return values[0]
+    return statistics.quantiles(values, n=10, method="inclusive")[8]
+
+
+def _ms(seconds: float) -> float:
+    return seconds * 1000.0
+
+
+def build_rows(results: dict[str, JSON], notes: list[str]) -> list[Row]:
+    rows: list[Row] = []
+    raw = results.get("raw", {}).get("results", {})
+    for group in ("codex", "copilot"):
+        for name in SCENARIOS["raw"]:
+            if name.startswith(group + "/"):
+                kind = "SSE, read fully" if name.endswith("stream") else "JSON"
+                rows.append(_row(group, "raw", f"POST ({kind})", raw.get(name), None, None))
+        for side in ("ours", "builtin"):
+            side_report = results.get(side, {})
+            for mode in LITELLM_MODES:
+                name = f"{group}/{mode}"
+                data = side_report.get("results", {}).get(name)
+                if data is None and "error" in side_report:
+                    data = {"error": side_report["error"]}
+                label = MODE_LABEL.get(mode, mode)
+                row = _row(group, side, label, data, raw.get(BASELINE[group][mode]), notes)
+                row.model = MODEL_LABEL[(group, side)]
+                rows.append(row)
+    return rows
+
+
+def _row(
+    group: str,
+    side: str,
+    label: str,
+    data: JSON | None,
+    baseline: JSON | None,
+    notes: list[str] | None,
+) -> Row:
+    row = Row(group=group, side=side, label=label)
+    if data is None:
+        row.status = "not run"
+        return row
+    if "error" in data:
+        row.status = "rejected: " + data["error"]
+        return row
+    times = data["times"]
+    row.median_ms = _ms(_median(times))
+    row.p90_ms = _ms(_p90(times))
+    row.chunks = data.get("chunks")
+    if data.get("ttfc"):
+        row.ttfc_ms = _ms(_median(data["ttfc"]))
+    if notes is not None and data.get("answer", "").strip() != EXPECTED_ANSWER:
+        notes.append(f"{SIDE_LABEL[side]} {label}: unexpected answer {data.get('answer')!r:.80}")
+    if baseline and "times" in baseline:
+        base = _ms(_median(baseline["times"]))
+        row.ratio = row.median_ms / base
+        row.extra_ms = row.median_ms - base
+        if row.ttfc_ms is not None and baseline.get("ttfc"):
+            row.ttfc_ratio = row.ttfc_ms / _ms(_median(baseline["ttfc"]))
+    return row
+
+
+#: Each import row is compared with the one it adds to.
+IMPORT_BASELINE = {
+    "import litellm_codex": "python -c pass",
+    "import litellm": "python -c pass",
+    "import litellm, litellm_codex": "import litellm",
+}
+
+
+def import_rows(imports: dict[str, list[float] | str]) -> list[Row]:
+    rows = []
+    for label, value in imports.items():
+        row = Row(group="import", side="subprocess", label=label)
+        if isinstance(value, str):
+            row.status = value
+        elif value:
+            row.median_ms = _ms(_median(value))
+            row.p90_ms = _ms(_p90(value))
+            reference = imports.get(IMPORT_BASELINE.get(label, ""))
+            if isinstance(reference, list) and reference:
+                base = _ms(_median(reference))
+                row.ratio = row.median_ms / base
+                row.extra_ms = row.median_ms - base
+        rows.append(row)
+    return rows
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "" if value is None else format(value, spec)
+
+
+def render(report: Report) -> str:
+    meta = report.meta
+    lines = [
+        f"litellm-codex benchmark  {meta['date']}  litellm {meta['litellm']}  "
+        f"httpx {meta['httpx']}  Python {meta['python']}  {meta['platform']}  "
+        f"{meta['cpus']} CPUs",
+        f"{meta['warmup']} warm-up + {meta['iterations']} measured calls per scenario; "
+        "x raw / +ms = median vs the raw httpx request of the same kind; "
+        "TTFC = time to first chunk",
+        "",
+    ]
+    header = (
+        f"{'upstream':<8} {'client':<17} {'scenario':<29} {'median ms':>9} {'p90 ms':>8} "
+        f"{'x raw':>6} {'+ms':>6} {'TTFC ms':>8} {'TTFC x':>7} {'chunks':>6}"
+    )
+    lines += [header, "-" * len(header)]
+    group = None
+    for row in report.rows:
+        if row.group != group:
+            if group is not None:
+                lines.append("")
+            lines.append(GROUP_TITLE.get(row.group, row.group))
+        group = row.group
+        client = SIDE_LABEL.get(row.side, row.side)
+        if row.status != "ok":
+            lines.append(f"{row.group:<8} {client:<17} {row.label:<29} {row.status}")
+            continue
+        lines.append(
+            f"{row.group:<8} {client:<17} {row.label:<29} {_fmt(row.median_ms, '9.2f')} "
+            f"{_fmt(row.p90_ms, '8.2f')} {_fmt(row.ratio, '6.2f'):>6} "
+            f"{_fmt(row.extra_ms, '+6.1f'):>6} {_fmt(row.ttfc_ms, '8.2f'):>8} "
+            f"{_fmt(row.ttfc_ratio, '7.2f'):>7} {_fmt(row.chunks, 'd'):>6}"
+        )
+    if report.sides:
+        lines += ["", "worker processes (import + registration, peak RSS):"]
+        for side, info in report.sides.items():
+            if "error" in info:
+                lines.append(f"  {SIDE_LABEL[side]:<17} {info['error'][:200]}")
+                continue
+            rss = info.get("peak_rss_kib")
+            rss_text = f"{rss / 1024:.0f} MiB" if rss and sys.platform == "linux" else "n/a"
+            lines.append(
+                f"  {SIDE_LABEL[side]:<17} setup {info['setup_seconds'] * 1000:7.0f} ms  "
+                f"peak RSS {rss_text:>8}  imported litellm={info['imported_litellm']} "
+                f"litellm_codex={info['imported_litellm_codex']}"
+            )
+    if report.notes:
+        lines += ["", "notes:"] + [f"  - {n}" for n in report.notes]
+    return "\n".join(lines)
+
+
+def to_json(report: Report) -> JSON:
+    return {
+        "meta": report.meta,
+        "rows": [row.__dict__ for row in report.rows],
+        "sides": report.sides,
+        "notes": report.notes,
+        "simulator": report.simulator,
+        "profile": report.profile,
+    }
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+def _version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def _fallback_bodies() -> JSON:
+    # Only used when ours produced no request at all (then its rows say why): a minimal
+    # request of each kind so the raw baseline still runs.
+    text = [{"type": "input_text", "text": PROMPT}]
+    return {
+        "codex": {
+            "model": "gpt-5.1-codex",
+            "instructions": "You are a helpful assistant.",
+            "input": [{"type": "message", "role": "user", "content": text}],
+            "store": False,
+            "stream": True,
+        },
+        "copilot_plain": {"model": "gpt-4o", "messages": MESSAGES, "stream": False},
+        "copilot_stream": {"model": "gpt-4o", "messages": MESSAGES, "stream": True},
+    }
+
+
+def run(settings: Settings, *, log: IO[str] = sys.stderr) -> Report:
+    started = time.perf_counter()
+    meta = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "litellm": _version("litellm"),
+        "httpx": _version("httpx"),
+        "python": platform.python_version(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "cpus": os.cpu_count(),
+        "warmup": settings.warmup,
+        "iterations": settings.iterations,
+        "import_runs": settings.import_runs,
+    }
+    report = Report(meta=meta)
+    with tempfile.TemporaryDirectory(prefix="litellm-codex-bench-") as tmp:
+        workdir = Path(tmp)
+        base_env = _clean_env(workdir)
+        sim_env = {
+            **base_env,
+            "PYTHONPATH": str(REPO),
+            "LITELLM_CODEX_STORE": "file",
+            "LITELLM_CODEX_HOME": str(workdir / "ours"),
+        }
+        print("starting simulators ...", file=log, flush=True)
+        sim = SimProcess(sim_env, workdir)
+        try:
+            ready = sim.ready
+            config: JSON = {
+                "warmup": settings.warmup,
+                "iterations": settings.iterations,
+                "timeout": settings.call_timeout,
+                "messages": MESSAGES,
+                "sim": ready,
+            }
+            results: dict[str, JSON] = {}
+
+            print("measuring litellm-codex ...", file=log, flush=True)
+            ours_env = {
+                **sim_env,
+                "OPENAI_CODEX_API_BASE": ready["codex_api_base"],
+                "OPENAI_CODEX_AUTH_BASE": ready["codex_auth_base"],
+                "GITHUB_COPILOT_GITHUB_URL": ready["copilot_url"],
+                "GITHUB_COPILOT_GITHUB_API_URL": ready["copilot_url"],
+            }
+            results["ours"] = run_worker(
+                "ours",
+                ours_env,
+                {**config, "scenarios": SCENARIOS["ours"], "profile": settings.profile},
+                workdir,
+                settings.worker_timeout,
+            )
+            bodies = sim.ask("bodies")
+            fallback = _fallback_bodies()
+            for key, body in list(bodies.items()):
+                if body is None:
+                    bodies[key] = fallback[key]
+                    report.notes.append(f"raw {key}: ours sent no request; used a minimal body")
+            report.simulator["after ours"] = sim.ask("stats")
+            sim.ask("clear")
+
+            print("measuring raw httpx ...", file=log, flush=True)
+            results["raw"] = run_worker(
+                "raw",
+                base_env,
+                {**config, "scenarios": SCENARIOS["raw"], "bodies": bodies},
+                workdir,
+                settings.worker_timeout,
+            )
+            report.simulator["after raw"] = sim.ask("stats")
+            sim.ask("clear")
+
+            print("measuring LiteLLM built-in providers ...", file=log, flush=True)
+            builtin_env = {
+                **base_env,
+                "CHATGPT_TOKEN_DIR": ready["chatgpt_token_dir"],
+                "CHATGPT_API_BASE": ready["codex_api_base"],
+                "GITHUB_COPILOT_TOKEN_DIR": ready["copilot_token_dir"],
+            }
+            instructions = bodies["codex"].get("instructions")
+            if isinstance(instructions, str) and instructions:
+                # Same payload as ours: LiteLLM's chatgpt/ would otherwise prepend its own
+                # ~7 kB Codex prompt (CHATGPT_DEFAULT_INSTRUCTIONS is its documented knob).
+                builtin_env["CHATGPT_DEFAULT_INSTRUCTIONS"] = instructions
+                report.notes.append(
+                    "LiteLLM chatgpt/ ran with CHATGPT_DEFAULT_INSTRUCTIONS set to the "
+                    "instructions litellm-codex sends, so both send the same payload"
+                )
+            results["builtin"] = run_worker(
+                "builtin",
+                builtin_env,
+                {**config, "scenarios": SCENARIOS["builtin"]},
+                workdir,
+                settings.worker_timeout,
+            )
+            report.simulator["after builtin"] = sim.ask("stats")
+        finally:
+            sim.stop()
+
+        print("timing imports ...", file=log, flush=True)
+        imports = time_imports(base_env, settings.import_runs, settings.imports)
+
+    for side, result in results.items():
+        report.sides[side] = {k: v for k, v in result.items() if k not in ("results", "profile")}
+        report.notes += [f"{SIDE_LABEL[side]}: {n}" for n in result.get("notes", [])]
+    if results["builtin"].get("imported_litellm_codex"):
+        report.notes.append("WARNING: the built-in worker imported litellm_codex")
+    refused = report.simulator["after builtin"].get("codex_last_refusals")
+    if refused:
+        report.notes.append(f"Codex simulator refusals during the built-in run: {refused}")
+    report.profile = results["ours"].get("profile")
+    report.rows = build_rows(results, report.notes) + import_rows(imports)
+    report.meta["wall_seconds"] = round(time.perf_counter() - started, 1)
+    return report

@@ -1,0 +1,51 @@
+"""`python -m benchmarks --quick` runs end to end (simulators, three workers, imports).
+
+A smoke test only (about 15 s here): the numbers are not asserted, but the run must exit
+0, measure our provider and the raw baseline on both simulators, and keep LiteLLM's
+built-in worker free of litellm_codex.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_quick_benchmark_runs(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    env.pop("PYTHONPATH", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "litellm-codex" in result.stdout
+
+    report = json.loads(out.read_text())
+    rows = {(r["group"], r["side"], r["label"]): r for r in report["rows"]}
+    for key in [
+        ("codex", "raw", "POST (SSE, read fully)"),
+        ("codex", "ours", "completion"),
+        ("codex", "ours", "astream"),
+        ("copilot", "raw", "POST (JSON)"),
+        ("copilot", "ours", "stream"),
+        ("copilot", "ours", "acompletion"),
+    ]:
+        assert rows[key]["status"] == "ok", rows[key]
+        assert rows[key]["median_ms"] > 0
+    # Our answers were checked against the simulator's echo: no mismatch notes for ours.
+    assert not [n for n in report["notes"] if n.startswith("litellm-codex") and "unexpected" in n]
+    assert report["sides"]["builtin"].get("imported_litellm_codex") is False
+    assert report["sides"]["raw"]["imported_litellm"] is False
