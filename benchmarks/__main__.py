@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+from types import FrameType
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +39,13 @@ def main(argv: list[str] | None = None) -> int:
         settings.warmup = max(0, args.warmup)
     settings.profile = args.profile
 
-    report = runner.run(settings)
+    # SIGTERM unwinds like Ctrl-C, so every simulator and worker process is stopped.
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        report = runner.run(settings)
+    except KeyboardInterrupt:
+        print("interrupted; every simulator and worker process was stopped", file=sys.stderr)
+        return 130
     print(runner.render(report))
     if report.profile:
         print("\ncProfile of litellm-codex, " + str(args.profile) + ":\n")

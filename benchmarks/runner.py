@@ -215,7 +215,11 @@ class SimProcess:
         # A reader thread, so a silent child can time out instead of blocking readline().
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self.ready = self._answer(timeout)
+        try:
+            self.ready = self._answer(timeout)
+        except BaseException:
+            self.stop()
+            raise
 
     def _read(self) -> None:
         assert self._proc.stdout is not None
@@ -242,12 +246,15 @@ class SimProcess:
     def stop(self) -> None:
         try:
             if self._proc.stdin is not None:
-                self._proc.stdin.close()
+                self._proc.stdin.close()  # EOF: the simulator stops its servers and exits
             self._proc.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            self._proc.kill()
-            self._proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired, KeyboardInterrupt):
+            pass
         finally:
+            if self._proc.poll() is None:
+                self._proc.kill()
+                self._proc.wait(timeout=10)
+            self._reader.join(timeout=5)  # it ends at EOF, now that the child is gone
             if self._proc.stdout is not None:
                 self._proc.stdout.close()
             self._log.close()
@@ -279,9 +286,12 @@ def run_worker(side: str, env: dict[str, str], config: JSON, workdir: Path, time
         try:
             code = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
             return {"error": f"worker timed out after {timeout:.0f} s"}
+        finally:
+            # Also on Ctrl-C: never leave a worker behind.
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
     if code != 0 or not out_path.exists():
         return {"error": f"worker exited {code}: {_tail(log_path)}"}
     result: JSON = json.loads(out_path.read_text())
