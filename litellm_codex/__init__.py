@@ -15,14 +15,14 @@ LiteLLM start fast). The handler instances for a proxy ``custom_provider_map`` a
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.machinery
 import sys
 import threading
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+
     from litellm_codex.providers.codex import CodexProvider
     from litellm_codex.providers.copilot import CopilotProvider
 
@@ -60,8 +60,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'litellm_codex' has no attribute {name!r}")
 
 
-class _RegisterAfterLiteLLM(importlib.abc.MetaPathFinder):
+class _RegisterAfterLiteLLM:
     """Registers our providers right after ``import litellm`` completes.
+
+    (A duck-typed meta path finder: subclassing ``importlib.abc.MetaPathFinder`` would make
+    ``import litellm_codex`` pay ~15 ms for importing ``importlib.abc``.)
 
     It finds LiteLLM's real spec through the other finders and wraps its loader, so the
     registration runs once the ``litellm`` module is fully initialised. It removes itself
@@ -74,7 +77,7 @@ class _RegisterAfterLiteLLM(importlib.abc.MetaPathFinder):
 
     def find_spec(
         self, fullname: str, path: Any = None, target: ModuleType | None = None
-    ) -> importlib.machinery.ModuleSpec | None:
+    ) -> ModuleSpec | None:
         if fullname != "litellm" or self._busy:
             return None
         with self._lock:
@@ -93,7 +96,7 @@ class _RegisterAfterLiteLLM(importlib.abc.MetaPathFinder):
         loader = spec.loader
         if loader is None or not hasattr(loader, "exec_module"):
             return None
-        spec.loader = _RegisteringLoader(loader, self)
+        spec.loader = _RegisteringLoader(loader, self)  # type: ignore[assignment]  # duck-typed
         return spec
 
     def install(self) -> None:
@@ -105,12 +108,12 @@ class _RegisterAfterLiteLLM(importlib.abc.MetaPathFinder):
             sys.meta_path.remove(self)
 
 
-class _RegisteringLoader(importlib.abc.Loader):
+class _RegisteringLoader:
     def __init__(self, loader: Any, finder: _RegisterAfterLiteLLM) -> None:
         self._loader = loader
         self._finder = finder
 
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
         result: ModuleType | None = self._loader.create_module(spec)
         return result
 

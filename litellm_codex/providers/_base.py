@@ -25,10 +25,12 @@ halves mirror each other method by method: change one, change its twin.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import os
 import random
+import ssl
 import threading
 import time
 import uuid
@@ -59,7 +61,7 @@ from litellm.types.utils import Usage as LiteLLMUsage
 
 from litellm_codex.auth._types import Access, CredentialSource
 from litellm_codex.errors import StreamError, UpstreamError, to_litellm, upstream_error
-from litellm_codex.sse import SSEDecoder
+from litellm_codex.sse import ServerSentEvent, SSEDecoder
 from litellm_codex.translate.chat import ChatAccumulator, ChatDelta, ChatFinish, ChatResult
 
 __all__ = ["BaseProvider", "CallContext", "StreamTranslator", "UpstreamCall"]
@@ -107,6 +109,23 @@ class UpstreamCall:
     dropped: tuple[str, ...] = ()
     #: Free-form provider data (e.g. the endpoint chosen), for ``on_error``.
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+@functools.lru_cache(maxsize=4)
+def _ssl_context(cafile: str | None, capath: str | None) -> ssl.SSLContext:
+    # httpx reads SSL_CERT_FILE / SSL_CERT_DIR itself; the arguments key the cache.
+    return httpx.create_ssl_context()
+
+
+def shared_ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context per process (per CA setting).
+
+    Building one costs 20-30 ms (loading the CA bundle); without sharing, every new
+    client (one per event loop, e.g. each `asyncio.run`) would pay it again.
+    """
+    return _ssl_context(
+        os.environ.get("SSL_CERT_FILE") or None, os.environ.get("SSL_CERT_DIR") or None
+    )
 
 
 def _env_float(name: str, default: float) -> float:
@@ -199,6 +218,7 @@ class BaseProvider(CustomLLM):
         with self._lock:
             if self._client is None:
                 self._client = httpx.Client(
+                    verify=shared_ssl_context(),
                     limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
                     follow_redirects=False,
                 )
@@ -211,6 +231,7 @@ class BaseProvider(CustomLLM):
         client = self._aclients.get(loop)
         if client is None:
             client = httpx.AsyncClient(
+                verify=shared_ssl_context(),
                 limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
                 follow_redirects=False,
             )
@@ -363,15 +384,16 @@ class BaseProvider(CustomLLM):
         decoder = SSEDecoder()
         try:
             for chunk in response.iter_bytes():
-                for event in decoder.feed(chunk):
-                    if event.data == "[DONE]":
-                        continue
-                    yield from translator.feed(_event_json(event.data))
+                items, error = _feed(translator, decoder.feed(chunk))
+                yield from items
+                if error is not None:
+                    raise error
                 if deadline is not None and time.monotonic() > deadline:
                     raise StreamError("request timed out (caller's timeout)", timed_out=True)
-            for event in decoder.finish():
-                if event.data != "[DONE]":
-                    yield from translator.feed(_event_json(event.data))
+            items, error = _feed(translator, decoder.finish())
+            yield from items
+            if error is not None:
+                raise error
         except httpx.TimeoutException as exc:
             raise StreamError(
                 f"stream stalled: no data for {self.stream_idle_timeout:g}s", timed_out=True
@@ -529,17 +551,18 @@ class BaseProvider(CustomLLM):
         decoder = SSEDecoder()
         try:
             async for chunk in response.aiter_bytes():
-                for event in decoder.feed(chunk):
-                    if event.data == "[DONE]":
-                        continue
-                    for item in translator.feed(_event_json(event.data)):
-                        yield item
+                items, error = _feed(translator, decoder.feed(chunk))
+                for item in items:
+                    yield item
+                if error is not None:
+                    raise error
                 if deadline is not None and time.monotonic() > deadline:
                     raise StreamError("request timed out (caller's timeout)", timed_out=True)
-            for event in decoder.finish():
-                if event.data != "[DONE]":
-                    for item in translator.feed(_event_json(event.data)):
-                        yield item
+            items, error = _feed(translator, decoder.finish())
+            for item in items:
+                yield item
+            if error is not None:
+                raise error
         except httpx.TimeoutException as exc:
             raise StreamError(
                 f"stream stalled: no data for {self.stream_idle_timeout:g}s", timed_out=True
@@ -683,6 +706,52 @@ class BaseProvider(CustomLLM):
             setattr(response, "usage", LiteLLMUsage(**result.usage.to_openai()))  # noqa: B010
         response._hidden_params["additional_headers"] = self._exposed_headers(headers)
         return response
+
+
+def _feed(
+    translator: StreamTranslator, events: list[ServerSentEvent]
+) -> tuple[list[Item], StreamError | None]:
+    """Translate the events of one network read; return the items (coalesced) and the
+    error that ended them, if any, so items before an in-stream failure still go out."""
+    batch: list[Item] = []
+    try:
+        for event in events:
+            if event.data != "[DONE]":  # OpenAI-style streams end with `data: [DONE]`
+                batch.extend(translator.feed(_event_json(event.data)))
+    except StreamError as exc:
+        return _coalesce(batch), exc
+    return _coalesce(batch), None
+
+
+def _coalesce(items: list[Item]) -> list[Item]:
+    """Merge adjacent text-only (or reasoning-only) deltas that arrived in one read.
+
+    LiteLLM spends 0.2-0.35 ms on every chunk it passes on (benchmarks/README.md), so
+    one chunk per network read instead of one per upstream event is measurably cheaper,
+    and nothing is delayed: these items were all available at the same moment.
+    """
+    if len(items) < 2:
+        return items
+    out: list[Item] = []
+    for item in items:
+        last = out[-1] if out else None
+        if (
+            isinstance(item, ChatDelta)
+            and isinstance(last, ChatDelta)
+            and not item.tool_calls
+            and not last.tool_calls
+        ):
+            if item.reasoning_content is None and last.reasoning_content is None:
+                out[-1] = ChatDelta(content=(last.content or "") + (item.content or ""))
+                continue
+            if item.content is None and last.content is None:
+                out[-1] = ChatDelta(
+                    reasoning_content=(last.reasoning_content or "")
+                    + (item.reasoning_content or "")
+                )
+                continue
+        out.append(item)
+    return out
 
 
 def _retryable(exc: StreamError) -> bool:
