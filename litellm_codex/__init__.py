@@ -124,6 +124,11 @@ class _RegisteringLoader:
         module.__loader__ = self._loader
         self._loader.exec_module(module)
         self._finder.remove()
+        registry = sys.modules.get("litellm_codex._registry")
+        if registry is not None and getattr(registry.__spec__, "_initializing", False):
+            # `_registry` itself is importing LiteLLM right now; it is only ever imported
+            # by `register()`, which finishes the job once that import completes.
+            return
         register()
 
 

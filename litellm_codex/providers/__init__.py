@@ -32,3 +32,9 @@ def handler_for(name: str) -> Any:
                 raise KeyError(name)
             _instances[name] = handler
         return handler
+
+
+# Import LiteLLM last, once `handler_for` exists: when this package is what first imports
+# LiteLLM, the registration hook (litellm_codex/__init__.py) runs inside this import and
+# asks `handler_for` for the handler instances.
+import litellm  # noqa: E402,F401
