@@ -57,8 +57,8 @@ def _install(session: nox.Session, *groups: str, litellm: str | None = None) -> 
 def lint(session: nox.Session) -> None:
     """ruff check + ruff format --check."""
     session.install("ruff")
-    session.run("ruff", "check", "litellm_codex", "tests", "noxfile.py")
-    session.run("ruff", "format", "--check", "litellm_codex", "tests", "noxfile.py")
+    session.run("ruff", "check", "litellm_codex", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "format", "--check", "litellm_codex", "tests", "benchmarks", "noxfile.py")
 
 
 @nox.session

@@ -202,7 +202,7 @@ class SimProcess:
 
     def __init__(self, env: dict[str, str], workdir: Path, timeout: float = 60.0) -> None:
         self._log = (workdir / "sim.log").open("w")
-        self._proc = subprocess.Popen(  # noqa: S603 (our own script, fixed argv)
+        self._proc = subprocess.Popen(
             [sys.executable, str(SIM_SCRIPT), str(workdir)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -275,7 +275,7 @@ def run_worker(side: str, env: dict[str, str], config: JSON, workdir: Path, time
     config_path.write_text(json.dumps({**config, "side": side, "out": str(out_path)}))
     config_path.chmod(0o600)  # holds simulator tokens
     with log_path.open("w") as log:
-        proc = subprocess.Popen(  # noqa: S603 (our own script, fixed argv)
+        proc = subprocess.Popen(
             [sys.executable, str(WORKER_SCRIPT), str(config_path)],
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -315,7 +315,7 @@ def time_imports(
             code, needs_repo, reports = IMPORTS[label]
             child_env = {**env, "PYTHONPATH": str(REPO)} if needs_repo else env
             t0 = time.perf_counter()
-            done = subprocess.run(  # noqa: S603 (fixed argv)
+            done = subprocess.run(
                 [sys.executable, "-c", code],
                 env=child_env,
                 capture_output=True,
