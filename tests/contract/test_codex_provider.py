@@ -422,3 +422,43 @@ def test_no_secret_in_debug_logs_or_errors(
         if len(secret) > 12:
             assert secret not in printed
     assert "litellm-codex" in caplog.text  # the INFO line about the endpoint was logged
+
+
+def test_abandoned_sync_stream_closes_its_connection(sim: ChatGPTSimulator) -> None:
+    import gc
+
+    sim.backend.queue(Fault.stall(30, after_events=8))
+    stream = litellm.completion(
+        model=MODEL, messages=[{"role": "user", "content": "a b c d"}], stream=True
+    )
+    next(iter(stream))
+    pool = litellm_codex.openai_codex._client._transport._pool
+    assert [c.info().split(", ")[2] for c in pool.connections] == ["ACTIVE"]
+    del stream
+    gc.collect()
+    assert pool.connections == []
+
+
+def test_abandoned_async_stream_closes_its_connection(sim: ChatGPTSimulator) -> None:
+    import gc
+
+    sim.backend.queue(Fault.stall(30, after_events=8))
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        stream = await litellm.acompletion(
+            model=MODEL, messages=[{"role": "user", "content": "a b c"}], stream=True
+        )
+        await stream.__anext__()
+        pool = litellm_codex.openai_codex._async_client()._transport._pool
+        before = [c.info() for c in pool.connections]
+        del stream
+        gc.collect()
+        for _ in range(10):  # the event loop runs the async generator's finaliser
+            await asyncio.sleep(0.01)
+        after = [c.info() for c in pool.connections]
+        await litellm_codex.openai_codex.aclose()
+        return before, after
+
+    before, after = asyncio.run(scenario())
+    assert len(before) == 1 and "ACTIVE" in before[0]
+    assert not any("ACTIVE" in info for info in after)
