@@ -344,7 +344,17 @@ class KeyringStore:
 
     def _call(self, provider: str, what: str, fn: Any, *args: Any) -> Any:
         try:
-            return fn(*args)
+            try:
+                return fn(*args)
+            except Exception as exc:
+                if not _transient(exc):
+                    raise
+                # Secret Service: an item found by a search was removed before we used it
+                # (another writer cleaning up an old generation), or the D-Bus connection
+                # could not be set up in time on a loaded machine. One more try sees the
+                # collection as it is now.
+                time.sleep(0.05)
+                return fn(*args)
         except StoreError:
             raise
         except Exception as exc:  # keyring errors, D-Bus errors, locked collections...
@@ -451,12 +461,30 @@ class KeyringStore:
         except PasswordDeleteError:
             pass  # already gone
         except Exception as exc:
+            if _item_vanished(exc):
+                return  # deleted by someone else between the search and the delete
+
             raise StoreError(
                 f"keyring ({type(self.backend).__name__}) could not delete the "
                 f"{canonical_provider(provider)} login: {type(exc).__name__} "
                 "(set LITELLM_CODEX_STORE=file to keep logins in a file instead)",
                 provider=provider,
             ) from None
+
+
+def _item_vanished(exc: BaseException) -> bool:
+    """Secret Service's "item not found" (``secretstorage.exceptions.ItemNotFoundException``),
+    matched by name so the store needs no import of an optional backend library."""
+    return type(exc).__name__ == "ItemNotFoundException"
+
+
+def _transient(exc: BaseException) -> bool:
+    """Errors worth one retry: a vanished item, or a D-Bus connection that failed to set up
+    (jeepney's ``InitError``, secretstorage's ``SecretServiceNotAvailableException``)."""
+    return _item_vanished(exc) or type(exc).__name__ in (
+        "InitError",
+        "SecretServiceNotAvailableException",
+    )
 
 
 # ------------------------------------------------------------------------------ choice
