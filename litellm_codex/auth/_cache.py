@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from litellm_codex.errors import NotLoggedInError
 
-__all__ = ["NOT_LOGGED_IN_RECHECK", "StoredLogin"]
+__all__ = ["NOT_LOGGED_IN_RECHECK", "ProcessWide", "StoredLogin"]
 
 L = TypeVar("L")
+M = TypeVar("M", bound="_Closable")
 
 #: While nothing is stored, look again at most this often (seconds), so a `login` run in
 #: another terminal is picked up without restarting a long-lived process (the proxy).
@@ -52,3 +53,30 @@ class StoredLogin(Generic[L]):
             if self.value is None:
                 raise NotLoggedInError(self._provider)
             return self.value
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+class ProcessWide(Generic[M]):
+    """One lazily created instance per process (a credential manager), resettable."""
+
+    def __init__(self, factory: Callable[[], M]) -> None:
+        self._factory = factory
+        self._lock = threading.Lock()
+        self._instance: M | None = None
+
+    def get(self) -> M:
+        """The instance; created on first use (creating it does no I/O)."""
+        with self._lock:
+            if self._instance is None:
+                self._instance = self._factory()
+            return self._instance
+
+    def reset(self) -> None:
+        """Forget (and close) the instance; the next :meth:`get` makes a new one."""
+        with self._lock:
+            old, self._instance = self._instance, None
+        if old is not None:
+            old.close()

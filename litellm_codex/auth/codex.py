@@ -33,7 +33,7 @@ import filelock
 import httpx
 from pydantic import ValidationError
 
-from litellm_codex.auth._cache import StoredLogin
+from litellm_codex.auth._cache import ProcessWide, StoredLogin
 from litellm_codex.auth._flight import SingleFlight
 from litellm_codex.auth._types import Access
 from litellm_codex.auth.codex_cli import read_back, write_back
@@ -450,26 +450,17 @@ class CodexCredentials:
 
 # ---------------------------------------------------------------------------- module API
 
-_singleton: CodexCredentials | None = None
-_singleton_lock = threading.Lock()
+_instance: ProcessWide[CodexCredentials] = ProcessWide(CodexCredentials)
 
 
 def codex_credentials() -> CodexCredentials:
     """The process-wide :class:`CodexCredentials` (created on first use, no I/O until then)."""
-    global _singleton
-    with _singleton_lock:
-        if _singleton is None:
-            _singleton = CodexCredentials()
-        return _singleton
+    return _instance.get()
 
 
 def reset_codex_credentials() -> None:
     """Forget the process-wide instance (tests; after `login` / `logout`)."""
-    global _singleton
-    with _singleton_lock:
-        old, _singleton = _singleton, None
-    if old is not None:
-        old.close()
+    _instance.reset()
 
 
 def revoke(

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from litellm_codex.auth._cache import StoredLogin
+from litellm_codex.auth._cache import ProcessWide, StoredLogin
 from litellm_codex.auth._flight import SingleFlight
 from litellm_codex.auth._types import Access
 from litellm_codex.auth.records import PROVIDER_COPILOT, CopilotLogin
@@ -373,23 +373,14 @@ class CopilotCredentials:
 
 # ---------------------------------------------------------------------------- module API
 
-_singleton: CopilotCredentials | None = None
-_singleton_lock = threading.Lock()
+_instance: ProcessWide[CopilotCredentials] = ProcessWide(CopilotCredentials)
 
 
 def copilot_credentials() -> CopilotCredentials:
-    """The process-wide :class:`CopilotCredentials` (created on first use, no I/O)."""
-    global _singleton
-    with _singleton_lock:
-        if _singleton is None:
-            _singleton = CopilotCredentials()
-        return _singleton
+    """The process-wide :class:`CopilotCredentials` (created on first use, no I/O until then)."""
+    return _instance.get()
 
 
 def reset_copilot_credentials() -> None:
     """Forget the process-wide instance (tests; after `login` / `logout`)."""
-    global _singleton
-    with _singleton_lock:
-        old, _singleton = _singleton, None
-    if old is not None:
-        old.close()
+    _instance.reset()
