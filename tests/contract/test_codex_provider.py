@@ -8,7 +8,6 @@ tool calls, finish reason and usage. Every test asserts the simulator saw the ca
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,38 +20,10 @@ from litellm.exceptions import MidStreamFallbackError
 import litellm_codex
 from litellm_codex.testing.chatgpt import ChatGPTSimulator
 from litellm_codex.testing.codex_backend import Fault
+from tests.contract._data import MODES, PNG, TOOLS
 from tests.contract._login import log_in_codex
 
 MODEL = "openai-codex/gpt-5.1-codex"
-MODES = ["completion", "acompletion", "streaming", "astreaming"]
-
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "description": "Weather for a city",
-            "parameters": {
-                "type": "object",
-                "properties": {"city": {"type": "string"}},
-                "required": ["city"],
-            },
-        },
-    },
-    {
-        "type": "function",
-        "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}},
-    },
-]
-PNG = (
-    "data:image/png;base64,"
-    + base64.b64encode(
-        bytes.fromhex(
-            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-            "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-        )
-    ).decode()
-)
 
 
 @pytest.fixture

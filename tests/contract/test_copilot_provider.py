@@ -8,7 +8,6 @@ simulator received, so LiteLLM's built-in Copilot route cannot answer in our pla
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import time
 from collections.abc import Iterator
@@ -23,34 +22,7 @@ from litellm_codex.auth import copilot as copilot_auth
 from litellm_codex.auth.store import FileStore
 from litellm_codex.testing import copilot_api
 from litellm_codex.testing.copilot import CopilotSimulator
-
-MODES = ["completion", "acompletion", "streaming", "astreaming"]
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "parameters": {
-                "type": "object",
-                "properties": {"city": {"type": "string"}},
-                "required": ["city"],
-            },
-        },
-    },
-    {
-        "type": "function",
-        "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}},
-    },
-]
-PNG = (
-    "data:image/png;base64,"
-    + base64.b64encode(
-        bytes.fromhex(
-            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-            "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-        )
-    ).decode()
-)
+from tests.contract._data import MODES, PNG, TOOLS
 
 
 @pytest.fixture
