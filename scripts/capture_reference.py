@@ -36,10 +36,12 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,11 +52,30 @@ GOLDEN = ROOT / "tests" / "conformance" / "golden"
 ADDON = Path(__file__).resolve().parent / "capture_addon.py"
 PROXY_PORT = 8080
 
-#: A valid 1x1 PNG (the image conversation).
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
+
+def _png(size: int = 32) -> bytes:
+    """A valid ``size`` x ``size`` RGB PNG (the image conversation). The Codex CLI drops
+    images it cannot decode ("image content omitted"), so this one is built properly."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    rows = b"".join(b"\x00" + b"\xcc\x33\x33" * size for _ in range(size))
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG = _png()
 
 SYSTEM = "Be brief."
 TOOL_PROMPT = "Call get_weather for Paris, then answer in one word."

@@ -1,0 +1,69 @@
+"""Run one LiteLLM call for a conformance test and pick the request the simulator saw."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import litellm
+import pytest
+
+from tests.conformance import _compare as cmp
+
+IMAGE_TYPES = frozenset({"input_image", "image_url", "image"})
+
+
+@dataclass
+class Outcome:
+    """A call's answer, or the error it raised (a conformance test compares the request
+    even when the simulator refused it)."""
+
+    response: Any = None
+    error: BaseException | None = None
+
+    def describe(self) -> str:
+        if self.error is not None:
+            return f"{type(self.error).__name__}: {self.error}"
+        return "answered"
+
+
+def call(model: str, messages: Sequence[Any], **kwargs: Any) -> Outcome:
+    """``litellm.completion`` (whole answer), keeping the error instead of raising it."""
+    try:
+        return Outcome(response=litellm.completion(model=model, messages=list(messages), **kwargs))
+    except Exception as exc:  # the request made is what the test compares
+        return Outcome(error=exc)
+
+
+def last_call(calls: Sequence[Any], what: str) -> cmp.Captured:
+    """The last of ``calls`` (simulator requests), normalised; fails when there is none."""
+    if not calls:
+        raise AssertionError(f"{what}: the simulator received no model call")
+    return cmp.from_sim(calls[-1])
+
+
+def find_image_part(body: Any) -> dict[str, Any] | None:
+    """The first image content part anywhere in a request body."""
+    if isinstance(body, dict):
+        if isinstance(body.get("type"), str) and body["type"] in IMAGE_TYPES:
+            return body
+        values: Any = body.values()
+    elif isinstance(body, list):
+        values = body
+    else:
+        return None
+    for value in values:
+        found = find_image_part(value)
+        if found is not None:
+            return found
+    return None
+
+
+def case(pending: Mapping[str, str], test: str, case_id: str, *values: Any) -> Any:
+    """A ``pytest.param`` for ``test[case_id]``, marked ``xfail(strict=True)`` when
+    ``pending`` lists it: an aspect the package does not follow yet. Strict, so the day it
+    conforms the test fails until its entry is removed."""
+    reason = pending.get(f"{test}[{case_id}]")
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(*values, id=case_id, marks=marks)
