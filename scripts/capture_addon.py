@@ -549,7 +549,6 @@ def _copilot_user() -> dict[str, Any]:
 def request(flow: http.HTTPFlow) -> None:
     entry = _record(flow)
     state = _state()
-    url = flow.request.pretty_url
     host = flow.request.pretty_host
     path = flow.request.path.split("?", 1)[0]
     method = flow.request.method
@@ -616,7 +615,6 @@ def request(flow: http.HTTPFlow) -> None:
             return
         _json(flow, {})
         return
-    _ = url
     _json(flow, {}, 200)
 
 
