@@ -48,10 +48,17 @@ def tokens() -> dict[str, str]:
     return OpenAIAuthority().issue()
 
 
-def write(path: Path, data: Any) -> Path:
+def write(path: Path, data: Any, mode: int = 0o600) -> Path:
+    """Write a file as the Codex CLI does (0600 unless told)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2) if not isinstance(data, str) else data)
+    path.chmod(mode)
     return path
+
+
+def configure(home: Path, store: str) -> None:
+    """Set the Codex CLI's ``cli_auth_credentials_store`` in its config.toml."""
+    write(home / "config.toml", f'model = "gpt-5.5"\ncli_auth_credentials_store = "{store}"\n')
 
 
 def test_nothing_there(tmp_path: Path) -> None:
@@ -71,7 +78,9 @@ def test_current_format(tmp_path: Path, tokens: dict[str, str]) -> None:
     loaded = load_codex_cli(tmp_path)
     assert loaded is not None
     login, link = loaded
-    assert link == CodexCliLink(kind="file", location=str(tmp_path / "auth.json"))
+    assert link == CodexCliLink(
+        kind="file", location=str(tmp_path / "auth.json"), home=str(tmp_path)
+    )
     assert login.codex_cli == link
     assert login.access_token == tokens["access_token"]
     assert login.refresh_token == tokens["refresh_token"]
@@ -198,10 +207,11 @@ def test_keyring_entry_is_preferred_and_written_back(
     }
     backend.set_password(KEYRING_SERVICE, account, json.dumps(entry, separators=(",", ":")))
     write(home / "auth.json", {"tokens": {"access_token": "file-a", "refresh_token": "file-r"}})
+    configure(home, "auto")
     loaded = load_codex_cli(home)
     assert loaded is not None
     login, link = loaded
-    assert link == CodexCliLink(kind="keyring", location=account)
+    assert link == CodexCliLink(kind="keyring", location=account, home=str(home))
     assert login.refresh_token == tokens["refresh_token"]
 
     fresh = OpenAIAuthority().issue()
