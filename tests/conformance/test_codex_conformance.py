@@ -62,7 +62,7 @@ DELIBERATE: list[cmp.Ignore] = [
     ("missing", "tools[namespace]"),
     ("missing", "tools[tool_search]"),
     ("missing", "tools[web_search]"),
-    ("missing", "input[additional_tools].tools[namespace].tools[custom]"),
+    ("missing", "input[additional_tools*].tools[namespace].tools[custom]"),
     # The reference's follow-up replays the reasoning item of its first answer; ours has one
     # only when the simulator's first answer carried reasoning.
     ("missing", "input[reasoning]"),
@@ -207,29 +207,24 @@ def test_request_structure(
 
 
 #: Headers whose value is a protocol constant (the rest carry ids, tokens, versions).
-CONSTANT_HEADERS = {
-    "lite": [
-        "accept",
-        "content-type",
-        "content-encoding",
-        "originator",
-        "x-openai-internal-codex-responses-lite",
-    ],
-    "standard": [
-        "accept",
-        "content-type",
-        "content-encoding",
-        "originator",
-        "x-openai-internal-codex-responses-lite",
-    ],
-}
+CONSTANT_HEADERS = ["accept", "content-type", "content-encoding"]
+#: The Codex CLI's originators (reference-clients-2026-11.md §1.1): ``codex_exec`` for
+#: ``codex exec`` (the golden set), ``codex_cli_rs`` / ``codex-tui`` for the interactive CLI.
+ORIGINATORS = {"codex_exec", "codex_cli_rs", "codex-tui"}
 
 
 @pytest.mark.parametrize("family", per_family("test_constant_header_values"))
 def test_constant_header_values(sim: ChatGPTSimulator, family: str) -> None:
     golden = cmp.golden_request(cmp.load_golden("codex", f"{family}-tool"), "turn")
     ours = converse(sim, family, "turn")
-    diffs = cmp.compare_header_values(golden, ours, CONSTANT_HEADERS[family])
+    diffs = cmp.compare_header_values(golden, ours, CONSTANT_HEADERS)
+    # Lite or not: the marker exactly when the reference sends it.
+    diffs += cmp.compare_header_values(golden, ours, ["x-openai-internal-codex-responses-lite"])
+    originator = ours.header("originator")
+    if originator not in ORIGINATORS:
+        diffs.append(cmp.Diff("value", "header originator", f"{originator!r} not in {ORIGINATORS}"))
+    elif not (ours.header("user-agent") or "").startswith(f"{originator}/"):
+        diffs.append(cmp.Diff("value", "header user-agent", f"does not start with {originator}/"))
     routing = ours.header("x-codex-routing-hint")
     if routing != f"model={FAMILIES[family]}":
         diffs.append(cmp.Diff("value", "header x-codex-routing-hint", f"ours {routing!r}"))
