@@ -180,6 +180,8 @@ PENDING: dict[str, str] = {
     "test_identity[messages]": R_HEADERS,
     "test_identity[responses]": R_HEADERS,
     "test_identity[chat]": R_HEADERS,
+    "test_models_request[header-set]": R_HEADERS,
+    "test_models_request[header-values]": R_HEADERS,
 }
 
 ASPECTS = ["endpoint", "header-set", "header-values", "body-keys", "body-shape"]
@@ -268,3 +270,23 @@ def test_identity(sim: CopilotSimulator, family: str) -> None:
             cmp.Diff("version", "header x-github-api-version", f"{got!r} older than {want!r}")
         )
     cmp.assert_conforms(diffs, f"{family} identity")
+
+
+@pytest.mark.parametrize(
+    "aspect", [case(PENDING, "test_models_request", a, a) for a in ("header-set", "header-values")]
+)
+def test_models_request(sim: CopilotSimulator, aspect: str) -> None:
+    """The ``/models`` call that routing is decided from carries the same identity."""
+    golden = cmp.golden_request(cmp.load_golden("copilot", "chat-tool"), "models")
+    converse(sim, "chat", "turn")
+    calls = [c for c in sim.calls if c.method == "GET" and c.path.endswith("/models")]
+    if not calls:
+        pytest.fail("no /models call before the first turn")
+    ours = cmp.from_sim(calls[-1])
+    if aspect == "header-set":
+        diffs = cmp.compare_header_set(golden, ours, DELIBERATE)
+    else:
+        diffs = cmp.compare_header_values(
+            golden, ours, ["x-github-api-version", "openai-intent", "x-initiator"]
+        )
+    cmp.assert_conforms(diffs, f"/models: {aspect}")
