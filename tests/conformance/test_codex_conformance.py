@@ -9,8 +9,9 @@ package does not follow yet can be marked ``xfail`` on its own.
 Families: ``lite`` (the catalog's Responses Lite models, captured with gpt-6.2-sol) and
 ``standard`` (gpt-5.5, the one non-Lite model). Conversations:
 
-- ``turn``: system + user + one function tool (the reference: ``-c developer_instructions``
-  plus the prompt; its tools are its own built-ins and an MCP server's ``get_weather``);
+- ``turn``: system + user + one function tool (the reference: ``developer_instructions`` in
+  its ``config.toml`` plus the prompt; its tools are its own built-ins, an MCP server's
+  ``get_weather`` being deferred behind ``tool_search`` / code mode, see ``README.md``);
 - ``followup``: the tool result sent back after the model called the tool (Lite: the golden
   ``lite-function`` conversation, where the mock called a plain function tool of a
   namespace, the way the caller's function tools are declared in Lite);
