@@ -28,11 +28,18 @@ import os
 import threading
 from typing import Any, ClassVar
 
+import httpx
+
 from litellm_codex import codex_client
 from litellm_codex.auth._types import Access, CredentialSource
 from litellm_codex.codex_catalog import CodexCatalog, ModelSpec, codex_catalog
 from litellm_codex.errors import UpstreamError, upstream_error
-from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
+from litellm_codex.providers._base import (
+    BaseProvider,
+    CallContext,
+    UpstreamCall,
+    shared_ssl_context,
+)
 from litellm_codex.translate.request import (
     CODEX_PROFILE,
     ResponsesProfile,
@@ -47,6 +54,9 @@ log = logging.getLogger("litellm_codex")
 DEFAULT_API_BASE = codex_client.DEFAULT_API_BASE
 #: ``0`` / ``false`` turns request-body compression off.
 ZSTD_ENV = "LITELLM_CODEX_ZSTD"
+#: ``0`` / ``false``: never fetch ``/models`` in the background (the catalog stays the
+#: bundled snapshot unless ``litellm-codex models`` or :meth:`list_models` is called).
+CATALOG_REFRESH_ENV = "LITELLM_CODEX_CATALOG_REFRESH"
 #: zstd level: the reference's bodies are compressed once per request; 3 is zstd's default
 #: and costs well under a millisecond for a 100k-token history (benchmarks/).
 _ZSTD_LEVEL = 3
@@ -102,6 +112,7 @@ class CodexProvider(BaseProvider):
         super().__init__()
         self._models_lock = threading.Lock()
         self._zstd_refused = False
+        self._refreshing = threading.Event()
 
     # -- hooks ------------------------------------------------------------------------
 
@@ -207,6 +218,39 @@ class CodexProvider(BaseProvider):
             parts.append("Run `litellm-codex models openai-codex` to list the available models.")
         return " ".join(parts)
 
+    def _exposed_headers(self, headers: Any) -> dict[str, str]:
+        # Every answer carries the backend's current `/models` ETag (`x-models-etag`); when
+        # it is not the catalog's, revalidate in the background (the answer is not delayed;
+        # later calls use the new catalog), as the reference refreshes its model list.
+        etag = headers.get("x-models-etag") if headers is not None else None
+        if etag and etag != self.catalog.etag:
+            self._refresh_catalog_soon()
+        return super()._exposed_headers(headers)
+
+    def _refresh_catalog_soon(self) -> None:
+        if os.environ.get(CATALOG_REFRESH_ENV, "1").strip().lower() in ("0", "false", "no", "off"):
+            return
+        if self._refreshing.is_set():
+            return
+        self._refreshing.set()
+        api_base = self.api_base()
+
+        def run() -> None:
+            try:
+                # A client of its own: the request pools stay the callers' alone.
+                with (
+                    httpx.Client(verify=shared_ssl_context(), follow_redirects=False) as client,
+                    self._models_lock,
+                ):
+                    self._fetch_models(api_base, client)
+            except Exception as exc:  # the snapshot keeps serving; try again on a later answer
+                log.debug("litellm-codex: could not refresh the Codex model catalog: %s", exc)
+                self.catalog.touch()
+            finally:
+                self._refreshing.clear()
+
+        threading.Thread(target=run, name="litellm-codex-models", daemon=True).start()
+
     # -- model discovery --------------------------------------------------------------
 
     def list_models(
@@ -221,10 +265,10 @@ class CodexProvider(BaseProvider):
         if not refresh and catalog.is_live() and not catalog.stale():
             return catalog.models()
         with self._models_lock:
-            self._fetch_models(api_base)
+            self._fetch_models(api_base, self._sync_client())
         return catalog.models()
 
-    def _fetch_models(self, api_base: str | None) -> None:
+    def _fetch_models(self, api_base: str | None, client: httpx.Client) -> None:
         catalog = self.catalog
         creds = self.credentials()
         access = creds.get()
@@ -239,7 +283,6 @@ class CodexProvider(BaseProvider):
         if catalog.is_live() and catalog.etag:
             headers["if-none-match"] = catalog.etag
         url = f"{self.api_base(api_base)}/models"
-        client = self._sync_client()
         params = {"client_version": version}
         response = client.get(url, params=params, headers=headers, timeout=30)
         if response.status_code == 401:

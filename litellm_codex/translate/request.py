@@ -783,10 +783,16 @@ def _apply_image_detail(items: list[dict[str, Any]], profile: ResponsesProfile) 
 def _lite_tools(body: dict[str, Any], profile: ResponsesProfile) -> None:
     """Move the function tools into a leading ``additional_tools`` developer item (§1.3).
 
-    Function calls already in the history name their namespace, as a call the server
-    makes to a tool declared in a namespace does (the capture shows the reference's
-    namespaced tool coming back with ``namespace: "functions"``, §1.3; a plain function
-    tool is assumed to follow the same rule).
+    Function calls already in the history name their namespace, as the server's call to a
+    tool declared in a namespace does: ``{"type": "function_call", "namespace":
+    "functions", "name": <bare name>, "arguments", "call_id"}``. The capture shows this
+    for the reference's custom ``exec`` tool (``custom_tool_call`` with ``namespace``,
+    §1.3); for plain function tools it is not settled from openai/codex itself (the
+    stored copy of its source predates ``additional_tools`` and the newest snapshot was
+    too large to fetch here): public proxies and test fixtures written against Codex
+    0.153+ show ``function_call`` items carrying ``namespace: "functions"`` and the bare
+    name, which is what we send back. The stream translator reads ``name`` and ignores
+    ``namespace``, so a call comes back as the caller's tool name either way.
     """
     tools = body.pop("tools", None)
     for item in body["input"]:

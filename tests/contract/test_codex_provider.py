@@ -524,3 +524,47 @@ def test_abandoned_async_stream_closes_its_connection(sim: ChatGPTSimulator) -> 
     before, after = asyncio.run(scenario())
     assert len(before) == 1 and "ACTIVE" in before[0]
     assert not any("ACTIVE" in info for info in after)
+
+
+def test_catalog_follows_the_backend_in_the_background(sim: ChatGPTSimulator) -> None:
+    """The bundled snapshot serves the first call; the answer's `x-models-etag` differs
+    from it, so the catalog is revalidated off the request path and a model the backend
+    added since the snapshot gets the shape its entry names."""
+    import time
+
+    from litellm_codex.codex_catalog import codex_catalog
+    from litellm_codex.testing.codex_backend import default_models, model_info
+
+    sim.backend.set_models([*default_models(), model_info("gpt-7-new", lite=True)])
+    assert codex_catalog().spec("gpt-7-new") is None
+    litellm.completion(model=MODEL, messages=[{"role": "user", "content": "hi"}])
+    deadline = time.monotonic() + 10
+    while codex_catalog().spec("gpt-7-new") is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert codex_catalog().etag == sim.backend.etag
+    assert sim.backend.model_requests[-1]["client_version"] == "0.171.0"
+    r = litellm.completion(
+        model="openai-codex/gpt-7-new", messages=[{"role": "user", "content": "new"}]
+    )
+    assert r.choices[0].message.content == "echo: new"
+    assert sim.backend.requests[-1].headers["x-openai-internal-codex-responses-lite"] == "true"
+    # Registered for litellm.get_model_info too.
+    assert litellm.get_model_info("openai-codex/gpt-7-new")["max_input_tokens"] == 272_000
+
+
+def test_zstd_can_be_turned_off(sim: ChatGPTSimulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LITELLM_CODEX_ZSTD", "0")
+    litellm.completion(model=MODEL, messages=[{"role": "user", "content": "plain"}])
+    assert "content-encoding" not in sim.backend.requests[-1].headers
+
+
+def test_a_backend_refusing_zstd_gets_plain_json(sim: ChatGPTSimulator) -> None:
+    provider = litellm_codex.openai_codex
+    sim.backend.queue(Fault.status(415, {"detail": "Unsupported content-encoding: zstd"}))
+    try:
+        r = litellm.completion(model=MODEL, messages=[{"role": "user", "content": "again"}])
+        assert r.choices[0].message.content == "echo: again"
+        assert sim.backend.requests[0].headers["content-encoding"] == "zstd"
+        assert "content-encoding" not in sim.backend.requests[-1].headers
+    finally:
+        provider._zstd_refused = False
