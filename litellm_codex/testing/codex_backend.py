@@ -130,6 +130,9 @@ _EFFORT_TEXT = {
 }
 
 
+_BASE_INSTRUCTIONS = "You are a coding agent running in a simulated Codex backend."
+
+
 def model_info(
     slug: str,
     *,
@@ -171,7 +174,7 @@ def model_info(
         "tool_mode": "code_mode_only" if lite else None,
         "max_context_window": max_context_window or context_window,
         "supports_image_detail_original": True,
-        "base_instructions": "You are a coding agent running in a simulated Codex backend.",
+        "base_instructions": _BASE_INSTRUCTIONS,
         "supports_reasoning_summaries": True,
         "reasoning_summary_format": reasoning_summary_format,
         "support_verbosity": support_verbosity,
@@ -193,7 +196,11 @@ def _todays_models() -> tuple[JSON, ...]:
     # same file the package bundles as its offline snapshot.
     from litellm_codex.codex_catalog import bundled_models
 
-    return tuple(bundled_models())
+    # The snapshot leaves out `model_messages` (per-model base instructions, ~60 kB each);
+    # Codex CLI 0.171.0 refuses a /models answer whose entries carry no base instructions
+    # at all ("failed to decode models response"), so each gets a short `base_instructions`
+    # (checked by running the real CLI against this simulator).
+    return tuple({**entry, "base_instructions": _BASE_INSTRUCTIONS} for entry in bundled_models())
 
 
 _DEFAULT_MODELS: tuple[JSON, ...] = _todays_models()
@@ -828,9 +835,11 @@ def _check_input(items: Any) -> Problem | None:
                 where,
                 "invalid_type",
             )
-        if item.get("id") is not None:
-            # With store=false nothing is persisted, so any item id is a dangling
-            # reference (can1357/oh-my-pi#41, vercel/ai#7543).
+        if item.get("id") is not None and not _client_authored(item):
+            # With store=false nothing is persisted, so the id of an item the model made
+            # (reasoning, a call, an answer) is a dangling reference (can1357/oh-my-pi#41,
+            # vercel/ai#7543). Ids on items the client authors itself pass: Codex CLI 0.171.0
+            # sends them (msg_, at_, fco_, ctco_; reference-clients-2026-11.md §1.3).
             return _invalid(
                 f"Item with id '{item['id']}' not found. Items are not persisted when `store` "
                 "is set to false. Try again with `store` set to true, or remove this item "
@@ -875,6 +884,15 @@ def _check_input(items: Any) -> Problem | None:
         call_id = next(iter(open_calls))
         return _invalid(f"No tool output found for function call {call_id}.", "input")
     return None
+
+
+def _client_authored(item: JSON) -> bool:
+    """Items the client writes itself (simulator decision, from what Codex CLI 0.171.0
+    sends with ids): its messages, tool declarations and tool outputs."""
+    kind = item.get("type", "message")
+    if kind == "message":
+        return item.get("role") != "assistant"
+    return kind in ("additional_tools", "function_call_output", "custom_tool_call_output")
 
 
 def _check_message(item: JSON, where: str) -> Problem | None:
