@@ -1280,3 +1280,14 @@ def test_zstd_bodies_are_accepted_and_garbage_is_refused(
     assert post(sim, b"not zstd", hdrs)[0].status_code == 400
     brotli = {**hdrs, "content-encoding": "br"}
     assert post(sim, packed, brotli)[0].status_code == 415
+
+
+def test_ids_on_client_authored_items_pass(
+    sim: CodexBackendSimulator, headers: dict[str, str]
+) -> None:
+    """Codex CLI 0.171.0 sends ids on the items it writes (msg_, at_, fco_), with store:
+    false; ids of model-made items still get the 404 (the `item id` gate above)."""
+    tools = {**EXTRA_TOOLS, "id": "at_1"}
+    body = lite_body(tools, {**user("call get_weather"), "id": "msg_1"})
+    response, _ = post(sim, body, {**headers, **LITE})
+    assert response.status_code == 200, response.text
