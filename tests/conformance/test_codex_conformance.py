@@ -127,47 +127,23 @@ def converse(sim: ChatGPTSimulator, family: str, conversation: str) -> cmp.Captu
 #: Aspects the package does not follow yet (``test[case]`` -> reason): marked
 #: ``xfail(strict=True)``. Remove an entry when the package conforms (the strict xfail
 #: fails until then).
-# Reasons for PENDING entries (what main sends today, issue #9, branch codex-today).
-R_HEADERS = (
-    "#9: Codex CLI 0.171.0 headers not sent yet (version, session-id, thread-id, Lite marker, zstd)"
+# Reasons for PENDING entries (what main sends after codex-today, issue #9).
+R_METADATA = "#9: no top-level client_metadata (the reference's session/thread/turn id map)"
+R_ITEM_IDS = (
+    "#9: input items without client-made ids (msg_, at_, fco_); function_call without status"
 )
-R_BODY = (
-    "#9: body not in the reference shape yet (developer messages, reasoning, text, include, Lite)"
-)
-R_MODELS = "#9: the simulator does not serve today's models, so no tool call to follow up"
-R_VERSION = "#9: client version 0.98.0 and no version header"
-R_IMAGE = "#9: image detail not from the catalog (Lite: none; gpt-5.5: original)"
-R_REFRESH = "#9: refresh without refresh_reason and originator"
 
 PENDING: dict[str, str] = {
-    "test_request_structure[lite-turn-header-set]": R_HEADERS,
-    "test_request_structure[lite-turn-body-keys]": R_BODY,
-    "test_request_structure[lite-turn-body-shape]": R_BODY,
-    "test_request_structure[lite-followup-header-set]": R_MODELS,
-    "test_request_structure[lite-followup-body-keys]": R_MODELS,
-    "test_request_structure[lite-followup-body-shape]": R_MODELS,
-    "test_request_structure[lite-image-header-set]": R_HEADERS,
-    "test_request_structure[lite-image-body-keys]": R_BODY,
-    "test_request_structure[standard-turn-header-set]": R_HEADERS,
-    "test_request_structure[standard-turn-body-keys]": R_BODY,
-    "test_request_structure[standard-turn-body-shape]": R_BODY,
-    "test_request_structure[standard-followup-header-set]": R_MODELS,
-    "test_request_structure[standard-followup-body-keys]": R_MODELS,
-    "test_request_structure[standard-followup-body-shape]": R_MODELS,
-    "test_request_structure[standard-image-header-set]": R_HEADERS,
-    "test_request_structure[standard-image-body-keys]": R_BODY,
-    "test_constant_header_values[lite]": R_HEADERS,
-    "test_constant_header_values[standard]": R_HEADERS,
-    "test_version_rule[lite]": R_VERSION,
-    "test_version_rule[standard]": R_VERSION,
-    "test_image_part[lite]": R_IMAGE,
-    "test_image_part[standard]": R_IMAGE,
-    "test_refresh[lite-body-keys]": R_REFRESH,
-    "test_refresh[lite-body-values]": R_REFRESH,
-    "test_refresh[lite-header-set]": R_REFRESH,
-    "test_refresh[standard-body-keys]": R_REFRESH,
-    "test_refresh[standard-body-values]": R_REFRESH,
-    "test_refresh[standard-header-set]": R_REFRESH,
+    "test_request_structure[lite-turn-body-keys]": R_METADATA,
+    "test_request_structure[lite-turn-body-shape]": R_ITEM_IDS,
+    "test_request_structure[lite-followup-body-keys]": R_METADATA,
+    "test_request_structure[lite-followup-body-shape]": R_ITEM_IDS,
+    "test_request_structure[lite-image-body-keys]": R_METADATA,
+    "test_request_structure[standard-turn-body-keys]": R_METADATA,
+    "test_request_structure[standard-turn-body-shape]": R_ITEM_IDS,
+    "test_request_structure[standard-followup-body-keys]": R_METADATA,
+    "test_request_structure[standard-followup-body-shape]": R_ITEM_IDS,
+    "test_request_structure[standard-image-body-keys]": R_METADATA,
 }
 
 ASPECTS = ["header-set", "body-keys", "body-shape"]
