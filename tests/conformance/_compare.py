@@ -39,6 +39,8 @@ GOLDEN = Path(__file__).parent / "golden"
 #: Keys whose value is a JSON Schema or an opaque format: compared as "an object", not
 #: key by key (the reference's tool schemas are its own tools', ours the caller's).
 OPAQUE_KEYS = frozenset({"parameters", "input_schema", "inputSchema", "format"})
+#: Paths ending so hold a tool call's arguments (the caller's tool, not the protocol's).
+OPAQUE_PATHS = ("[tool_use].input",)
 #: Keys whose value is a free-form map (arbitrary keys, same value type).
 MAP_KEYS = frozenset({"client_metadata", "metadata"})
 #: Connection-level headers that say nothing about the protocol.
@@ -269,7 +271,7 @@ def _shape(golden: Any, ours: Any, path: str, *, top: bool = False) -> list[Diff
             return [Diff("type", path or "<body>", f"reference {tg}, ours {to}")]
     key = path.rsplit(".", 1)[-1].split("[", 1)[0]
     if tg == "object":
-        if key in OPAQUE_KEYS:
+        if key in OPAQUE_KEYS or path.endswith(OPAQUE_PATHS):
             return []
         if key in MAP_KEYS:
             types_g = {_type(v) for v in golden.values()}

@@ -197,3 +197,11 @@ def test_shape_treats_null_as_absent() -> None:
     g = {"messages": [{"role": "assistant", "content": None, "refusal": None, "tool_calls": []}]}
     o = {"messages": [{"role": "assistant", "tool_calls": [], "name": None}]}
     assert cmp.compare_shape(g, o) == []
+
+
+def test_tool_call_arguments_are_opaque() -> None:
+    g = {"messages": [{"role": "assistant", "content": [{"type": "tool_use", "input": {"a": 1}}]}]}
+    o = {"messages": [{"role": "assistant", "content": [{"type": "tool_use", "input": {"b": 2}}]}]}
+    assert cmp.compare_shape(g, o) == []
+    # ...while the Responses ``input`` list is still compared item by item.
+    assert cmp.compare_shape({"input": [{"type": "a"}]}, {"input": [{"type": "b"}]})

@@ -46,6 +46,13 @@ DELIBERATE: list[cmp.Ignore] = [
     ("missing", "temperature"),
     # Asked for by a streamed call; these conversations are not streamed by the caller.
     ("missing", "stream_options"),
+    # Anthropic client tools: ``type: "custom"`` is the explicit form of the reference's
+    # untyped tool object.
+    ("extra", "tools[custom]"),
+    ("missing", "tools[object]"),
+    # The reference's follow-up replays the reasoning item of its first answer; ours has one
+    # only when the simulator's first answer carried reasoning.
+    ("missing", "input[reasoning]"),
 ]
 
 TOOL = [TOOLS[0]]  # get_weather(city)
