@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from litellm_codex import copilot_identity
 from litellm_codex.auth._cache import ProcessWide, StoredLogin
 from litellm_codex.auth._flight import SingleFlight
 from litellm_codex.auth._types import Access
@@ -42,11 +43,7 @@ from litellm_codex.errors import (
 __all__ = [
     "DEFAULT_COPILOT_API_BASE",
     "DEFAULT_GITHUB_API_URL",
-    "EDITOR_PLUGIN_VERSION",
-    "EDITOR_VERSION",
-    "GITHUB_API_VERSION",
     "REJECTED_REASON",
-    "USER_AGENT",
     "CopilotCredentials",
     "CopilotToken",
     "copilot_credentials",
@@ -63,14 +60,6 @@ DEFAULT_GITHUB_API_URL = "https://api.github.com"
 #: Used when neither the environment, the login nor the token names an API base.
 DEFAULT_COPILOT_API_BASE = "https://api.githubcopilot.com"
 
-# Editor identity sent with the exchange (and usable by the provider for chat requests).
-# The exchange only accepts tokens of allow-listed editor apps; the values follow VS Code
-# Copilot Chat as other clients send them (protocols/github-copilot.md §2.1).
-EDITOR_VERSION = "vscode/1.99.3"
-EDITOR_PLUGIN_VERSION = "copilot-chat/0.26.7"
-USER_AGENT = "GitHubCopilotChat/0.26.7"
-GITHUB_API_VERSION = "2025-04-01"
-
 #: ``LoginExpiredError.reason`` when the exchange rejects the GitHub token (HTTP 401). Worded
 #: so that errors.redact() does not mistake "token <word>" for a credential.
 REJECTED_REASON = "GitHub token was rejected"
@@ -81,14 +70,12 @@ _RETRY_DELAY = 30.0
 
 
 def exchange_headers(github_token: str) -> dict[str, str]:
-    """Headers of ``GET /copilot_internal/v2/token`` (§2.1)."""
+    """Headers of ``GET /copilot_internal/v2/token``: the one client identity
+    (:mod:`litellm_codex.copilot_identity`) plus the GitHub token."""
     return {
         "Authorization": f"token {github_token}",
         "Accept": "application/json",
-        "Editor-Version": EDITOR_VERSION,
-        "Editor-Plugin-Version": EDITOR_PLUGIN_VERSION,
-        "User-Agent": USER_AGENT,
-        "X-GitHub-Api-Version": GITHUB_API_VERSION,
+        **copilot_identity.current().github_headers(),
     }
 
 
@@ -360,12 +347,18 @@ class CopilotCredentials:
                 f"{who} has no GitHub Copilot access: {reason}", provider=PROVIDER_COPILOT
             )
         if not response.is_success:
-            raise upstream_error(
+            err = upstream_error(
                 response.status_code,
                 response.headers,
                 response.content,
                 prefix="getting a Copilot token failed: ",
             )
+            hint = copilot_identity.too_old_hint(err.status, err.message)
+            if hint is not None:
+                err = UpstreamError(
+                    f"{err.message}. {hint}", status=err.status, code=err.code, headers=err.headers
+                )
+            raise err
         token = parse_exchange(body, self._clock())
         log.debug("got a Copilot token for %s (sku %s)", who, token.sku)
         return token

@@ -36,15 +36,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from litellm_codex import copilot_identity
 from litellm_codex.auth import device
 from litellm_codex.auth.records import PROVIDER_COPILOT, CopilotLogin
 from litellm_codex.errors import LoginError, NoAccessError, parse_error_body
-from litellm_codex.translate.copilot_chat import (
-    EDITOR_PLUGIN_VERSION,
-    EDITOR_VERSION,
-    GITHUB_API_VERSION,
-    USER_AGENT,
-)
 
 __all__ = [
     "CLIENT_ID",
@@ -135,16 +130,10 @@ def resolve_endpoints(
 
 
 def _api_headers(token: str) -> dict[str, str]:
-    # What Copilot editor clients send to the exchange (§2.1); without Editor-Version
-    # some Copilot endpoints refuse the request.
-    return {
-        "Authorization": f"token {token}",
-        "Accept": "application/json",
-        "Editor-Version": EDITOR_VERSION,
-        "Editor-Plugin-Version": EDITOR_PLUGIN_VERSION,
-        "User-Agent": USER_AGENT,
-        "X-GitHub-Api-Version": GITHUB_API_VERSION,
-    }
+    # The same identity as the provider's exchange and API calls (copilot_identity).
+    from litellm_codex.auth.copilot import exchange_headers
+
+    return exchange_headers(token)
 
 
 def verify_token(http: httpx.Client, token: str, endpoints: GitHubEndpoints) -> str | None:
@@ -164,7 +153,9 @@ def verify_token(http: httpx.Client, token: str, endpoints: GitHubEndpoints) -> 
         raise NoAccessError(_no_access_message(answer), provider=PROVIDER_COPILOT)
     if not 200 <= answer.status_code < 300:
         _code, message = parse_error_body(answer.content)
-        raise LoginError(f"Copilot access check failed (HTTP {answer.status_code}): {message}")
+        hint = copilot_identity.too_old_hint(answer.status_code, message)
+        text = f"Copilot access check failed (HTTP {answer.status_code}): {message}"
+        raise LoginError(f"{text}. {hint}" if hint else text)
     try:
         body = answer.json()
     except ValueError:
@@ -254,7 +245,7 @@ def login_device_flow(
     client = http or httpx.Client(timeout=HTTP_TIMEOUT)
     github = endpoints.github_url
     # Without this header GitHub answers form-encoded (§1.2); the parser copes either way.
-    headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+    headers = {"Accept": "application/json", "User-Agent": copilot_identity.current().user_agent}
     try:
         try:
             answer = client.post(

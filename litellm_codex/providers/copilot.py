@@ -20,8 +20,9 @@ from typing import Any, ClassVar
 from litellm.types.utils import EmbeddingResponse
 from litellm.types.utils import Usage as LiteLLMUsage
 
+from litellm_codex import copilot_identity
 from litellm_codex.auth._types import Access, CredentialSource
-from litellm_codex.errors import UpstreamError, upstream_error
+from litellm_codex.errors import UpstreamError, to_litellm, upstream_error
 from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
 from litellm_codex.translate.copilot_chat import (
     CopilotChatStreamTranslator,
@@ -114,6 +115,16 @@ class CopilotProvider(BaseProvider):
             self._learnt[(base, ctx.model)] = RESPONSES
             return self._plan(ctx, base, RESPONSES)
         return None
+
+    def _convert(self, exc: BaseException, ctx: CallContext) -> Exception:
+        if isinstance(exc, UpstreamError):
+            too_old = copilot_identity.too_old_hint(exc.status, exc.message)
+            if too_old is not None:
+                # A client-version problem, not a missing model: a BadRequestError naming
+                # the variable to set (whatever code GitHub put on it).
+                plain = UpstreamError(exc.message, status=400, headers=exc.headers)
+                return to_litellm(plain, provider=self.provider_name, model=ctx.model, hint=too_old)
+        return super()._convert(exc, ctx)
 
     def error_hint(self, err: UpstreamError, ctx: CallContext) -> str | None:
         if err.code == "model_not_supported" or (
@@ -241,7 +252,7 @@ class CopilotProvider(BaseProvider):
     # -- model list -------------------------------------------------------------------
 
     def _models_headers(self, access: Access) -> dict[str, str]:
-        return {**request_headers([], intent="model-access"), **access.headers}
+        return {**request_headers([]), **access.headers}
 
     def _fresh(self, base: str) -> dict[str, dict[str, Any]] | None:
         with self._models_lock:

@@ -65,6 +65,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from litellm_codex import copilot_identity
 from litellm_codex.testing._server import (
     DROP,
     Request,
@@ -83,6 +84,8 @@ from litellm_codex.testing.codex_backend import (
 )
 
 __all__ = [
+    "DEFAULT_MIN_EDITOR_VERSIONS",
+    "DEMO_MODELS",
     "CopilotApi",
     "CopilotApiSimulator",
     "Fault",
@@ -259,6 +262,46 @@ _DEFAULT_MODELS: tuple[JSON, ...] = (
         category="powerful",
     ),
     copilot_model(
+        "gpt-5.2",
+        name="GPT-5.2",
+        vendor="OpenAI",
+        endpoints=("/chat/completions", "/responses"),
+        context=400_000,
+        max_output=128_000,
+        max_prompt=272_000,
+        structured_outputs=True,
+        reasoning_effort=("low", "medium", "high", "xhigh"),
+        premium=True,
+        multiplier=1,
+        category="powerful",
+    ),
+    copilot_model(
+        "gpt-5.2-codex",
+        name="GPT-5.2-Codex",
+        vendor="OpenAI",
+        endpoints=("/responses",),
+        context=400_000,
+        max_output=128_000,
+        max_prompt=272_000,
+        structured_outputs=True,
+        reasoning_effort=("low", "medium", "high", "xhigh"),
+        premium=True,
+        multiplier=1,
+        category="powerful",
+    ),
+    copilot_model(
+        "gemini-3-pro-preview",
+        name="Gemini 3 Pro (Preview)",
+        vendor="Google",
+        context=128_000,
+        max_output=64_000,
+        max_prompt=108_000,
+        premium=True,
+        multiplier=1,
+        preview=True,
+        category="powerful",
+    ),
+    copilot_model(
         "gemini-2.5-pro",
         name="Gemini 2.5 Pro",
         vendor="Google",
@@ -279,6 +322,23 @@ _DEFAULT_MODELS: tuple[JSON, ...] = (
         context=8191,
     ),
 )
+
+
+#: The newest models refuse old editors ("not supported in this VS Code version, please
+#: update", third-party reports); simulator decision: which models and which floors.
+DEFAULT_MIN_EDITOR_VERSIONS: dict[str, dict[str, str]] = {
+    "gemini-3-pro-preview": {"vscode": "1.105.0", "copilot": "1.0.0"},
+    "gpt-5.2": {"vscode": "1.105.0", "copilot": "1.0.0"},
+    "gpt-5.2-codex": {"vscode": "1.105.0", "copilot": "1.0.0"},
+}
+
+#: What ``litellm-codex demo``, the README and examples use: current models, one per route
+#: (``/v1/messages``, ``/responses``, ``/chat/completions``), all in :func:`default_models`.
+DEMO_MODELS: Mapping[str, str] = {
+    "claude": "claude-sonnet-4.5",
+    "gpt": "gpt-5.2",
+    "gemini": "gemini-3-pro-preview",
+}
 
 
 def default_models() -> list[JSON]:
@@ -388,11 +448,22 @@ def valid_headers(copilot_token: str, **extra: str) -> dict[str, str]:
     """The minimal headers the simulator accepts, for tests that call it by hand."""
     return {
         "Authorization": f"Bearer {copilot_token}",
-        "Editor-Version": "vscode/1.104.3",
-        "Editor-Plugin-Version": "copilot-chat/0.26.7",
-        "Copilot-Integration-Id": "vscode-chat",
+        "Editor-Version": copilot_identity.EDITOR_VERSION,
+        "Copilot-Integration-Id": copilot_identity.INTEGRATION_ID,
+        "X-GitHub-Api-Version": copilot_identity.API_VERSION,
         **extra,
     }
+
+
+def _version_key(text: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", text))
+
+
+def _editor_too_old(editor: str, minimums: Mapping[str, str]) -> bool:
+    """Whether ``name/x.y.z`` is below the minimum listed for ``name`` (unlisted: fine)."""
+    name, _, version = editor.partition("/")
+    floor = minimums.get(name.strip().lower())
+    return floor is not None and _version_key(version) < _version_key(floor)
 
 
 def _error(status_code: int, message: str, code: str, **more: Any) -> Response:
@@ -532,6 +603,13 @@ class CopilotApi:
         self.base_path = base_path.rstrip("/")
         self.models: list[JSON] = list(models) if models is not None else default_models()
         self.require_integration_id = require_integration_id
+        #: ``X-GitHub-Api-Version`` values before this date answer HTTP 466 (retired).
+        self.oldest_api_version = "2026-01-01"
+        #: Model id -> {editor name: lowest version}: older ``Editor-Version``s are refused
+        #: that model ("not supported in this ... version, please update").
+        self.min_editor_versions: dict[str, dict[str, str]] = copy.deepcopy(
+            DEFAULT_MIN_EDITOR_VERSIONS
+        )
         #: Models whose non-stream answers come as Anthropic-native bodies (§3.6 quirk 4).
         self.anthropic_native: set[str] = set()
         #: ``prompt_tokens_details.cached_tokens`` reported on GPT answers.
@@ -645,7 +723,29 @@ class CopilotApi:
         if self.require_integration_id and not request.headers.get("copilot-integration-id"):
             # Simulator decision (see module docstring): wording modelled on Editor-Version.
             return None, _text(400, "bad request: missing Copilot-Integration-Id header")
+        api_version = request.headers.get("x-github-api-version") or ""
+        if api_version and api_version < self.oldest_api_version:
+            # GitHub retired old API versions for editor clients with HTTP 466 (Feb 2026,
+            # third-party reports; reference-clients-2026-11.md §2). Wording: simulator's.
+            return None, _text(
+                466,
+                f"X-GitHub-Api-Version {api_version} is no longer supported for this client; "
+                "please update",
+            )
         return user, None
+
+    def _editor_problem(self, request: Request, model: JSON) -> Response | None:
+        """A new model refused to an old ``Editor-Version`` (third-party reports, §2)."""
+        minimums = self.min_editor_versions.get(str(model.get("id")))
+        editor = request.headers.get("editor-version") or ""
+        if minimums and _editor_too_old(editor, minimums):
+            return _error(
+                400,
+                f"model {model['id']} is not supported in this {editor.partition('/')[0]} "
+                "version, please update",
+                "model_not_supported",
+            )
+        return None
 
     def _ok_headers(self, request: Request) -> dict[str, str]:
         request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
@@ -736,6 +836,9 @@ class CopilotApi:
         if problem is not None:
             return problem
         assert model is not None
+        problem = self._editor_problem(request, model)
+        if problem is not None:
+            return problem
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
             return _error(400, "messages: must be a non-empty array", "invalid_request_body")
@@ -849,6 +952,9 @@ class CopilotApi:
         if problem is not None:
             return problem
         assert model is not None
+        problem = self._editor_problem(request, model)
+        if problem is not None:
+            return problem
         items = body.get("input")
         if isinstance(items, str):
             items = [{"type": "message", "role": "user", "content": items}]

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from litellm_codex import copilot_identity
 from litellm_codex.errors import StreamError, UpstreamError, parse_error_body
 from litellm_codex.translate.chat import (
     ChatDelta,
@@ -45,16 +46,9 @@ from litellm_codex.translate.chat import (
 
 __all__ = [
     "CHAT_PASSTHROUGH_PARAMS",
-    "COPILOT_INTEGRATION_ID",
-    "EDITOR_PLUGIN_VERSION",
-    "EDITOR_VERSION",
     "FINISH_REASON_MAP",
-    "GITHUB_API_VERSION",
     "MAX_TOOL_CALL_ID_LENGTH",
-    "OPENAI_INTENT",
     "REASONING_MODEL_DROPPED_PARAMS",
-    "STATIC_HEADERS",
-    "USER_AGENT",
     "BuiltChatRequest",
     "CopilotChatStreamTranslator",
     "build_chat_request",
@@ -69,25 +63,8 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------------------
-# Static headers (protocols/github-copilot.md §3.2). The values follow what the working
-# third-party clients send (copilot-api, LiteLLM); a missing Editor-Version gives
-# `400 missing Editor-Version header for IDE auth`, too old a version gives HTTP 466.
-
-EDITOR_VERSION = "vscode/1.104.3"
-EDITOR_PLUGIN_VERSION = "copilot-chat/0.26.7"
-COPILOT_INTEGRATION_ID = "vscode-chat"
-USER_AGENT = "GitHubCopilotChat/0.26.7"
-GITHUB_API_VERSION = "2025-04-01"
-#: The chat-panel intent, as copilot-api and LiteLLM send it (§3.2).
-OPENAI_INTENT = "conversation-panel"
-
-STATIC_HEADERS: Mapping[str, str] = {
-    "Editor-Version": EDITOR_VERSION,
-    "Editor-Plugin-Version": EDITOR_PLUGIN_VERSION,
-    "Copilot-Integration-Id": COPILOT_INTEGRATION_ID,
-    "User-Agent": USER_AGENT,
-    "X-GitHub-Api-Version": GITHUB_API_VERSION,
-}
+# Identity headers come from litellm_codex.copilot_identity (the one definition shared with
+# the token exchange and the login checks).
 
 #: Copilot rejects longer tool call ids (§3.6 quirk 6; nanobot issue #1554).
 MAX_TOOL_CALL_ID_LENGTH = 64
@@ -331,7 +308,7 @@ def request_headers(
     has_images: bool | None = None,
     caller_headers: Mapping[str, str] | None = None,
     request_id: Callable[[], str] = lambda: str(uuid.uuid4()),
-    intent: str = OPENAI_INTENT,
+    intent: str | None = copilot_identity.OPENAI_INTENT,
 ) -> dict[str, str]:
     """Copilot request headers, without ``Authorization`` (the credential source adds it).
 
@@ -340,12 +317,14 @@ def request_headers(
     can set its own ``X-Initiator``. ``request_id`` makes ``X-Request-Id`` (a fresh uuid per
     request; replaceable for tests).
     """
+    who = initiator(messages)
     headers: dict[str, str] = {
-        **STATIC_HEADERS,
+        **copilot_identity.current().api_headers(intent=intent),
         "Content-Type": "application/json",
-        "OpenAI-Intent": intent,
         "X-Request-Id": request_id(),
-        "X-Initiator": initiator(messages),
+        "X-Initiator": who,
+        # Paired with X-Initiator, as the reference sends them (reference-clients §2).
+        "X-Interaction-Type": f"conversation-{who}",
     }
     if has_images is None:
         has_images = has_image_parts(messages)

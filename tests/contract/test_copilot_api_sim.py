@@ -224,7 +224,7 @@ def test_request_headers_are_recorded_and_echoed(
     seen = sim.api.last().headers
     assert seen["x-initiator"] == "user"
     assert seen["x-request-id"] == "req-123"
-    assert seen["openai-intent"] == "conversation-panel"
+    assert seen["openai-intent"] == "conversation-agent"
     assert "copilot-vision-request" not in seen
 
 

@@ -169,16 +169,14 @@ def test_headers_and_system_messages(sim: CopilotSimulator) -> None:
         [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "x"}],
     )
     request = sim.api.calls("/chat/completions")[-1]
-    for name in (
-        "editor-version",
-        "editor-plugin-version",
-        "copilot-integration-id",
-        "user-agent",
-        "openai-intent",
-        "x-github-api-version",
-        "x-request-id",
-    ):
+    for name in ("user-agent", "x-request-id", "x-client-session-id"):
         assert request.headers.get(name), name
+    # The reference client's identity (reference-clients-2026-11.md §2).
+    assert request.headers["editor-version"] == "copilot/1.0.102"
+    assert request.headers["copilot-integration-id"] == "copilot-developer-cli"
+    assert request.headers["x-github-api-version"] == "2026-08-01"
+    assert request.headers["openai-intent"] == "conversation-agent"
+    assert "editor-plugin-version" not in request.headers
     assert request.headers["authorization"].startswith("Bearer ")
     assert request.json()["messages"][0]["role"] == "system"
 
@@ -272,3 +270,29 @@ def test_embeddings_sync_and_async(sim: CopilotSimulator, prefix: str) -> None:
     assert len(asyncio.run(call()).data) == 1
     bodies = [r.json() for r in sim.api.calls("/embeddings")]
     assert [b["input"] for b in bodies] == [["first text", "second"], ["one more"]]
+
+
+def test_retired_api_version_names_the_variable(
+    sim: CopilotSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_COPILOT_API_VERSION", "2025-04-01")
+    with pytest.raises(litellm.BadRequestError) as info:
+        run("completion", "gpt-4o", [{"role": "user", "content": "hi"}])
+    assert "HTTP 466" in str(info.value)
+    assert "GITHUB_COPILOT_API_VERSION" in str(info.value)
+    assert sim.api.last().headers["x-github-api-version"] == "2025-04-01"
+    # The override fixes it without a release.
+    monkeypatch.setenv("GITHUB_COPILOT_API_VERSION", "2026-11-01")
+    assert run("completion", "gpt-4o", [{"role": "user", "content": "hi"}])["content"]
+    assert sim.api.last().headers["x-github-api-version"] == "2026-11-01"
+
+
+def test_old_editor_refused_a_new_model_names_the_variable(
+    sim: CopilotSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_COPILOT_EDITOR_VERSION", "vscode/1.99.3")
+    with pytest.raises(litellm.BadRequestError) as info:
+        run("completion", "gemini-3-pro-preview", [{"role": "user", "content": "hi"}])
+    assert "not supported in this vscode version" in str(info.value)
+    assert "GITHUB_COPILOT_EDITOR_VERSION" in str(info.value)
+    assert sim.api.last().headers["editor-version"] == "vscode/1.99.3"
