@@ -14,7 +14,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from litellm.types.utils import EmbeddingResponse
@@ -47,6 +47,17 @@ def _embedding_inputs(value: Any) -> list[Any]:
     return list(value or [])
 
 
+def _enabled(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The chat models of a ``/models`` answer that the account may use."""
+    return [
+        dict(e)
+        for e in entries
+        if (e.get("capabilities") or {}).get("type", "chat") == "chat"
+        # "unconfigured" models answer `model_not_supported` until enabled in settings.
+        and (e.get("policy") or {}).get("state", "enabled") == "enabled"
+    ]
+
+
 def route_for(model: str, entries: Mapping[str, Mapping[str, Any]]) -> str:
     """``/chat/completions`` unless ``/models`` says the model only speaks ``/responses``."""
     info = entries.get(model)
@@ -75,6 +86,8 @@ class CopilotProvider(BaseProvider):
         self._models: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}
         # (api base, model) -> endpoint learnt from an `unsupported_api_for_model` answer
         self._learnt: dict[tuple[str, str], str] = {}
+        # The API base of the latest call (whose cached model list error messages cite).
+        self._last_base: str | None = None
 
     # -- hooks ------------------------------------------------------------------------
 
@@ -127,17 +140,28 @@ class CopilotProvider(BaseProvider):
         return super()._convert(exc, ctx)
 
     def error_hint(self, err: UpstreamError, ctx: CallContext) -> str | None:
-        if err.code == "model_not_supported" or (
-            err.status == 400
+        if err.code in ("model_not_supported", "model_not_found") or (
+            err.status in (400, 404)
             and "model" in err.message.lower()
-            and "not supported" in err.message.lower()
+            and ("not supported" in err.message.lower() or "not found" in err.message.lower())
         ):
+            enabled = self._enabled_ids()
+            listed = (
+                "enabled models: " + ", ".join(f"github_copilot/{m}" for m in enabled)
+                if enabled
+                else "`litellm-codex models github-copilot` lists the enabled ones"
+            )
             return (
                 f"Enable `{ctx.model}` in your GitHub Copilot settings "
-                "(https://github.com/settings/copilot) or pick another model; "
-                "`litellm-codex models github-copilot` lists the enabled ones."
+                f"(https://github.com/settings/copilot) or pick another model; {listed}."
             )
         return None
+
+    def _enabled_ids(self) -> list[str]:
+        """Enabled chat models of the last ``/models`` answer (cached: no I/O)."""
+        with self._models_lock:
+            cached = self._models.get(self._last_base) if self._last_base else None
+        return sorted(str(e["id"]) for e in _enabled(cached[1].values())) if cached else []
 
     # -- embeddings -------------------------------------------------------------------
 
@@ -218,6 +242,7 @@ class CopilotProvider(BaseProvider):
     # -- planning ---------------------------------------------------------------------
 
     def _plan(self, ctx: CallContext, base: str, route: str) -> UpstreamCall:
+        self._last_base = base
         headers = request_headers(ctx.messages, caller_headers=ctx.headers)
         meta = {"route": route, "base": base}
         if route == RESPONSES:
@@ -322,13 +347,7 @@ class CopilotProvider(BaseProvider):
         if response.is_error:
             raise upstream_error(response.status_code, response.headers, response.content)
         entries = self._store(base, response.json())
-        return [
-            e
-            for e in entries.values()
-            if (e.get("capabilities") or {}).get("type", "chat") == "chat"
-            # "unconfigured" models answer `model_not_supported` until enabled in settings.
-            and (e.get("policy") or {}).get("state", "enabled") == "enabled"
-        ]
+        return _enabled(entries.values())
 
     @staticmethod
     def describe_models(models: list[dict[str, Any]]) -> list[str]:

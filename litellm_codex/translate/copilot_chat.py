@@ -47,6 +47,7 @@ from litellm_codex.translate.chat import (
 __all__ = [
     "CHAT_PASSTHROUGH_PARAMS",
     "FINISH_REASON_MAP",
+    "LITELLM_OWN_PARAMS",
     "MAX_TOOL_CALL_ID_LENGTH",
     "REASONING_MODEL_DROPPED_PARAMS",
     "BuiltChatRequest",
@@ -95,6 +96,10 @@ CHAT_PASSTHROUGH_PARAMS: frozenset[str] = frozenset(
         "thinking",
     }
 )
+
+#: LiteLLM's own call settings that reach a custom handler's ``optional_params`` (the
+#: proxy sets ``max_retries`` on every call): never sent upstream and never warned about.
+LITELLM_OWN_PARAMS: frozenset[str] = frozenset({"max_retries", "timeout", "api_version"})
 
 #: Sampling knobs that OpenAI reasoning models (o-series, GPT-5) refuse on Chat
 #: Completions; dropped for those models so a framework's harmless default cannot fail
@@ -206,6 +211,8 @@ def build_chat_request(
     dropped: list[str] = []
     for name, value in params.items():
         if value is None or name in ("stream", "stream_options", "extra_body"):
+            continue
+        if name in LITELLM_OWN_PARAMS:
             continue
         if name == "verbosity" and _GPT5_MODEL.match(model):
             body[name] = value  # GPT-5 only; other models reject it

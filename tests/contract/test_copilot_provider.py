@@ -222,10 +222,37 @@ def test_quota_and_rate_limit(sim: CopilotSimulator, mode: str, fault: Any, need
     assert needle in str(original)
 
 
-def test_model_not_enabled_says_what_to_do(sim: CopilotSimulator) -> None:
-    with pytest.raises((litellm.NotFoundError, litellm.BadRequestError)) as info:
-        run("completion", "claude-opus-4.5", [{"role": "user", "content": "x"}])
-    assert "Copilot settings" in str(info.value)
+@pytest.mark.parametrize("model", ["claude-opus-4.5", "no-such-model"])
+def test_model_not_enabled_lists_the_enabled_models(
+    sim: CopilotSimulator, model: str, mocker: Any
+) -> None:
+    handler = litellm_codex.github_copilot
+    run("completion", "gpt-4o", [{"role": "user", "content": "x"}])  # /models is cached now
+    models_calls = len(sim.api.calls("/models"))
+    spy = mocker.spy(handler, "_enabled_ids")
+    with pytest.raises(litellm.NotFoundError) as info:
+        run("completion", model, [{"role": "user", "content": "x"}])
+    text = str(info.value)
+    assert "Copilot settings" in text
+    assert "github_copilot/claude-sonnet-4.5" in text and "github_copilot/gpt-4o" in text
+    assert "github_copilot/claude-opus-4.5" not in text  # not enabled
+    assert "text-embedding" not in text
+    # The list came from the cache: no /models request while mapping the error.
+    assert spy.call_count == 1
+    assert len(sim.api.calls("/models")) == models_calls
+
+
+def test_litellm_own_params_are_not_warned_about(
+    sim: CopilotSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="litellm_codex"):
+        run("completion", "gpt-4o", [{"role": "user", "content": "x"}], max_retries=3)
+        run("completion", "gpt-4o", [{"role": "user", "content": "x"}], top_k=3)
+    body = sim.api.last("/chat/completions").json()
+    assert "max_retries" not in body
+    warned = [r.getMessage() for r in caplog.records]
+    assert not any("max_retries" in m for m in warned), warned
+    assert any("`top_k`" in m for m in warned), warned
 
 
 def test_unsupported_api_reroutes_and_remembers(sim: CopilotSimulator) -> None:
