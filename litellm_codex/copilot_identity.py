@@ -36,11 +36,14 @@ __all__ = [
     "ANTHROPIC_VERSION",
     "API_VERSION",
     "API_VERSION_ENV",
+    "EDITOR_APP_CLIENT_ID",
     "EDITOR_VERSION",
     "EDITOR_VERSION_ENV",
     "HARNESS_ID",
     "INTEGRATION_ID",
     "INTEGRATION_ID_ENV",
+    "OAUTH_CLIENT_ID",
+    "OAUTH_SCOPE",
     "OPENAI_INTENT",
     "SESSION_ID",
     "CopilotIdentity",
@@ -49,6 +52,16 @@ __all__ = [
 ]
 
 # -- the reference values (reference-clients-2026-11.md §2, Copilot CLI 1.0.102) --------
+#: The Copilot CLI's OAuth app, used by ``litellm-codex login github-copilot``. Its tokens
+#: are not accepted by the ``copilot_internal/v2/token`` exchange: they are used directly as
+#: the bearer (direct-token mode, as the CLI does). Scope: only ``read:user``; the CLI also
+#: asks for repo/gist/codespace scopes for its own features, which a model client does not
+#: need.
+OAUTH_CLIENT_ID = "Ov23ctDVkRmgkPke0Mmm"
+OAUTH_SCOPE = "read:user"
+#: The app of the Copilot editor plugins (VS Code, JetBrains, Vim): their stored logins
+#: (``--from-editor``) and LiteLLM's built-in device flow use it, with the token exchange.
+EDITOR_APP_CLIENT_ID = "Iv1.b507a08c87ecfe98"
 EDITOR_VERSION = "copilot/1.0.102"
 INTEGRATION_ID = "copilot-developer-cli"
 API_VERSION = "2026-08-01"

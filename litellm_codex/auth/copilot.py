@@ -1,4 +1,5 @@
-"""GitHub Copilot credentials: a stored GitHub token, exchanged for short-lived Copilot tokens.
+"""GitHub Copilot credentials: a stored GitHub token, exchanged for short-lived Copilot tokens
+or, when the exchange refuses it, used directly (the Copilot CLI's way).
 
 :class:`CopilotCredentials` is the provider's :class:`~litellm_codex.auth._types.CredentialSource`.
 
@@ -10,6 +11,11 @@
 - The exchange answers 401 for a revoked GitHub token (→ :class:`LoginExpiredError`, after
   one look at the store in case another process logged in again) and 403 for accounts
   without Copilot (→ :class:`NoAccessError` with GitHub's reason).
+- Direct-token mode (reference-clients-2026-11.md §2, the Copilot CLI 1.0.102): tokens the
+  exchange refuses with 403/404 (the Copilot CLI's own app, fine-grained tokens with
+  Copilot access) are sent as the bearer themselves; ``GET
+  {github_api_url}/copilot_internal/user`` names the API host (``endpoints.api``). A login
+  whose record says ``mode: direct`` skips the exchange altogether.
 """
 
 from __future__ import annotations
@@ -50,8 +56,10 @@ __all__ = [
     "exchange_headers",
     "load_login",
     "parse_exchange",
+    "parse_user",
     "reset_copilot_credentials",
     "save_login",
+    "user_headers",
 ]
 
 log = logging.getLogger(__name__)
@@ -67,6 +75,33 @@ REJECTED_REASON = "GitHub token was rejected"
 _EXCHANGE_TIMEOUT = 30.0
 #: After a failed early re-exchange while the token still works, wait before retrying.
 _RETRY_DELAY = 30.0
+
+
+def user_headers(github_token: str) -> dict[str, str]:
+    """Headers of ``GET /copilot_internal/user`` (direct-token mode: the token is the bearer)."""
+    return {
+        "Authorization": f"Bearer {github_token}",
+        "Accept": "application/json",
+        **copilot_identity.current().github_headers(),
+    }
+
+
+def parse_user(body: Any, github_token: str, now: float) -> CopilotToken:
+    """The direct-mode "token" (the GitHub token itself) from ``copilot_internal/user``."""
+    if not isinstance(body, Mapping):
+        raise UpstreamError("GitHub answered copilot_internal/user without a JSON object")
+    endpoints = body.get("endpoints")
+    api = endpoints.get("api") if isinstance(endpoints, Mapping) else None
+    plan = body.get("copilot_plan") or body.get("access_type_sku")
+    return CopilotToken(
+        token=github_token,
+        expires_at=None,
+        refresh_in=None,
+        obtained_at=now,
+        api_base=api.rstrip("/") if isinstance(api, str) and api else None,
+        sku=plan if isinstance(plan, str) else None,
+        direct=True,
+    )
 
 
 def exchange_headers(github_token: str) -> dict[str, str]:
@@ -93,6 +128,8 @@ class CopilotToken:
     #: ``endpoints.api``, if given.
     api_base: str | None = None
     sku: str | None = None
+    #: Direct-token mode: ``token`` is the GitHub token itself (no expiry of its own).
+    direct: bool = False
 
     def due(self, now: float) -> bool:
         """Whether to exchange again before using it."""
@@ -189,6 +226,8 @@ class CopilotCredentials:
         self._flight: SingleFlight[Access] = SingleFlight()
         #: Exchanges done by this object (tests, status).
         self.exchanges = 0
+        #: Set once the exchange refused the token and direct mode worked.
+        self._direct = False
 
     def __repr__(self) -> str:
         user = self._stored.value.login if self._stored.value else None
@@ -208,6 +247,16 @@ class CopilotCredentials:
     def token(self) -> CopilotToken | None:
         """The cached Copilot token, if any."""
         return self._token
+
+    @property
+    def mode(self) -> str:
+        """``direct`` or ``exchange``: how this process's login reaches Copilot."""
+        login = self._stored.value
+        return (
+            "direct"
+            if self._direct or (login is not None and login.mode == "direct")
+            else ("exchange")
+        )
 
     def github_api_url(self, login: CopilotLogin) -> str:
         """Constructor argument, else ``GITHUB_COPILOT_GITHUB_API_URL``, else the login's."""
@@ -317,6 +366,56 @@ class CopilotCredentials:
             return self._request_token(stored)
 
     def _request_token(self, login: CopilotLogin) -> CopilotToken:
+        if self._direct or login.mode == "direct":
+            return self._request_user(login)
+        try:
+            return self._request_exchange(login)
+        except NoAccessError as refused:
+            # 403/404 from the exchange: maybe a token the exchange does not take (the
+            # Copilot CLI's app, a fine-grained token). The Copilot CLI uses those directly.
+            try:
+                token = self._request_user(login)
+            except (NoAccessError, UpstreamError, LoginExpiredError):
+                raise refused from None
+            self._direct = True
+            log.info("the Copilot token exchange refused this GitHub token; using it directly")
+            return token
+
+    def _request_user(self, login: CopilotLogin) -> CopilotToken:
+        """Direct mode: check the GitHub token at ``copilot_internal/user``, find the API host."""
+        url = f"{self.github_api_url(login)}/copilot_internal/user"
+        try:
+            response = self._client().get(url, headers=user_headers(login.github_token))
+        except httpx.HTTPError as exc:
+            raise UpstreamError(
+                f"could not reach {url} for Copilot access: {type(exc).__name__}"
+            ) from None
+        who = login.login or "this GitHub account"
+        if response.status_code == 401:
+            raise LoginExpiredError(PROVIDER_COPILOT, REJECTED_REASON)
+        if response.status_code in (403, 404):
+            try:
+                body: Any = response.json()
+            except ValueError:
+                body = None
+            reason, _ = _no_access_reason(body)
+            raise NoAccessError(
+                f"{who} has no GitHub Copilot access: {reason}", provider=PROVIDER_COPILOT
+            )
+        if not response.is_success:
+            raise upstream_error(
+                response.status_code,
+                response.headers,
+                response.content,
+                prefix="checking Copilot access failed: ",
+            )
+        try:
+            data: Any = response.json()
+        except ValueError:
+            data = None
+        return parse_user(data, login.github_token, self._clock())
+
+    def _request_exchange(self, login: CopilotLogin) -> CopilotToken:
         url = f"{self.github_api_url(login)}/copilot_internal/v2/token"
         self.exchanges += 1
         try:

@@ -323,3 +323,20 @@ def test_old_editor_refused_a_new_model_names_the_variable(
     assert "not supported in this vscode version" in str(info.value)
     assert "GITHUB_COPILOT_EDITOR_VERSION" in str(info.value)
     assert sim.api.last().headers["editor-version"] == "vscode/1.99.3"
+
+
+@pytest.mark.parametrize("stored_mode", ["direct", None])
+def test_direct_token_mode(sim: CopilotSimulator, stored_mode: str | None) -> None:
+    """A token the exchange refuses is the bearer itself; copilot_internal/user names the
+    API host (the Copilot CLI's way). A record without a mode finds out by itself."""
+    login = sim.issue_login(direct=True).model_copy(update={"mode": stored_mode})
+    copilot_auth.save_login(FileStore(), login)
+    copilot_auth.reset_copilot_credentials()
+    exchanges = sim.authority.exchange_count
+    for mode in MODES:
+        assert run(mode, "gpt-4o", [{"role": "user", "content": "hi"}])["content"] == "echo: hi"
+    call = sim.api.last("/chat/completions")
+    assert call.headers["authorization"] == f"Bearer {login.github_token}"
+    assert sim.authority.user_lookups == 1
+    assert sim.authority.exchange_count == exchanges + (1 if stored_mode is None else 0)
+    assert copilot_auth.copilot_credentials().mode == "direct"
