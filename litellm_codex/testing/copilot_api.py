@@ -7,7 +7,17 @@ Routes, all below an optional ``base_path``:
   vendor behind the model (below);
 - ``POST /responses``: the Responses API for models that list it (codex models), built with
   the event builders of :mod:`litellm_codex.testing.codex_backend`;
+- ``POST /v1/messages``: the Anthropic Messages API for models that list it (Claude), JSON or
+  Anthropic SSE, with ``thinking`` blocks signed by :func:`thinking_signature`; like
+  Anthropic, it refuses a thinking block whose signature does not match and, with thinking
+  on, an assistant tool-use turn that does not start with its thinking block;
 - ``POST /embeddings``.
+
+Client versions (reference-clients-2026-11.md §2): an ``X-GitHub-Api-Version`` older than
+:attr:`CopilotApi.oldest_api_version` answers HTTP 466, and the models in
+:attr:`CopilotApi.min_editor_versions` refuse older ``Editor-Version``s ("model ... is not
+supported in this vscode version, please update"). A GitHub token the exchange refuses
+(direct mode, ``GitHubAuthority.issue_github_token(direct=True)``) is accepted as the bearer.
 
 Everything follows ``protocols/github-copilot.md`` (§3-4); where the notes are silent the
 choice is marked *simulator decision*. Each request is checked in this order:
@@ -100,6 +110,7 @@ __all__ = [
     "server_error",
     "stall",
     "status",
+    "thinking_signature",
     "token_expired",
     "valid_headers",
 ]
@@ -785,6 +796,8 @@ class CopilotApi:
             response = self._embeddings(request, body)
         elif endpoint == "/responses":
             response = self._responses(request, body)
+        elif endpoint == "/v1/messages":
+            response = self._messages(request, body)
         else:
             response = self._chat(request, body)
         return self._break(endpoint, response)
@@ -985,6 +998,78 @@ class CopilotApi:
             stream=frames,
         )
 
+    # -- /v1/messages (Anthropic Messages API, Claude models) -------------------------
+
+    def _messages(self, request: Request, body: JSON) -> Response:
+        model, problem = self._model_problem(body, "/v1/messages")
+        if problem is not None:
+            return problem
+        assert model is not None
+        problem = self._editor_problem(request, model)
+        if problem is not None:
+            return problem
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            return _anthropic_error(400, "messages: field required")
+        if not isinstance(body.get("max_tokens"), int):
+            return _anthropic_error(400, "max_tokens: field required")
+        if (
+            _has_anthropic_images(messages)
+            and (request.headers.get("copilot-vision-request") or "") != "true"
+        ):
+            return _anthropic_error(
+                400, "missing required Copilot-Vision-Request header for vision requests"
+            )
+        problem = _thinking_problem(body)
+        if problem is not None:
+            return problem
+        self._count_premium(request, model)
+        thinking = isinstance(body.get("thinking"), dict) and body["thinking"].get("type") in (
+            "enabled",
+            "adaptive",
+        )
+        plan = plan_reply(_messages_to_responses_body(body, reasoning=thinking))
+        seq = self._next()
+        calls = [
+            (f"toolu_{hashlib.sha256(f'{seq}:{n}'.encode()).hexdigest()[:24]}", name, args)
+            for n, (name, args) in enumerate(plan.tool_calls)
+        ]
+        reasoning = " ".join(plan.reasoning) if plan.reasoning else None
+        text = "I'll use the tools." if calls else plan.text
+        finish = "tool_calls" if calls else "stop"
+        if text is not None and not calls:
+            words = _pieces(text)
+            limit = body["max_tokens"]
+            if 0 < limit < len(words):
+                text, finish = "".join(words[:limit]).rstrip(), "length"
+        prompt = count_input_tokens(_messages_to_responses_body(body, reasoning=False))
+        completion = (
+            estimate_tokens(text or "")
+            + estimate_tokens(reasoning or "")
+            + sum(estimate_tokens(n) + estimate_tokens(a) for _, n, a in calls)
+        )
+        cached = min(self.cached_tokens, prompt)
+        usage: JSON = {
+            "input_tokens": prompt - cached,
+            "output_tokens": completion,
+            "cache_read_input_tokens": cached,
+            "cache_creation_input_tokens": 0,
+        }
+        answer = _Answer(text, reasoning, calls, finish, usage)
+        message_id = f"msg_sim{seq:06d}"
+        headers = self._ok_headers(request)
+        if not body.get("stream"):
+            return json_response(_messages_body(answer, model, message_id), headers=headers)
+        frames = [
+            f"event: {e['type']}\ndata: {json.dumps(e, separators=(',', ':'))}\n\n".encode()
+            for e in _messages_events(answer, model, message_id)
+        ]
+        return Response(
+            200,
+            {"content-type": "text/event-stream", "cache-control": "no-cache", **headers},
+            stream=frames,
+        )
+
     # -- /embeddings ----------------------------------------------------------------
 
     def _embeddings(self, request: Request, body: JSON) -> Response:
@@ -1017,7 +1102,7 @@ class CopilotApi:
         )
 
 
-_ENDPOINTS = ("/models", "/chat/completions", "/responses", "/embeddings")
+_ENDPOINTS = ("/models", "/chat/completions", "/responses", "/v1/messages", "/embeddings")
 
 
 def _vector(text: str, dims: int) -> list[float]:
@@ -1237,6 +1322,230 @@ def _anthropic_body(answer: _Answer, model: JSON) -> JSON:
             "output_tokens": answer.usage["completion_tokens"],
         },
     }
+
+
+# =====================================================================================
+# /v1/messages (Anthropic Messages API)
+# =====================================================================================
+
+
+def thinking_signature(thinking: str) -> str:
+    """The simulator's signature of a thinking text (the client must echo it unchanged)."""
+    return "sig_" + hashlib.sha256(f"sim-thinking:{thinking}".encode()).hexdigest()[:40]
+
+
+def _anthropic_error(
+    status_code: int, message: str, kind: str = "invalid_request_error"
+) -> Response:
+    return json_response(
+        {"type": "error", "error": {"type": kind, "message": message}}, status_code
+    )
+
+
+def _blocks(content: Any) -> list[JSON]:
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []
+
+
+def _has_anthropic_images(messages: list[Any]) -> bool:
+    return any(
+        block.get("type") == "image"
+        for message in messages
+        if isinstance(message, dict)
+        for block in _blocks(message.get("content"))
+    )
+
+
+def _thinking_problem(body: JSON) -> Response | None:
+    """Anthropic's rules for thinking blocks sent back (what makes echoing them matter).
+
+    Every thinking block must carry the signature it was issued with; with thinking on, an
+    assistant turn that calls tools must start with its thinking block.
+    """
+    thinking_on = isinstance(body.get("thinking"), dict) and body["thinking"].get("type") in (
+        "enabled",
+        "adaptive",
+    )
+    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    for i, message in enumerate(messages):
+        if message.get("role") != "assistant":
+            continue
+        blocks = _blocks(message.get("content"))
+        for block in blocks:
+            if block.get("type") == "thinking" and block.get("signature") != thinking_signature(
+                str(block.get("thinking") or "")
+            ):
+                return _anthropic_error(
+                    400, f"messages.{i}.content: Invalid `signature` in `thinking` block"
+                )
+        uses_tools = any(b.get("type") == "tool_use" for b in blocks)
+        if (
+            thinking_on
+            and uses_tools
+            and (not blocks or blocks[0].get("type") not in ("thinking", "redacted_thinking"))
+        ):
+            return _anthropic_error(
+                400,
+                f"messages.{i}.content.0.type: Expected `thinking` or `redacted_thinking`, "
+                f"but found `{blocks[0].get('type') if blocks else 'nothing'}`. When `thinking` "
+                "is enabled, a final `assistant` message must start with a thinking block.",
+            )
+    return None
+
+
+def _messages_to_responses_body(body: JSON, *, reasoning: bool) -> JSON:
+    """The Anthropic body as a Responses body, so :func:`plan_reply` can decide the answer."""
+    items: list[JSON] = []
+    for message in body.get("messages") or []:
+        if not isinstance(message, dict):
+            continue
+        role = message.get("role")
+        parts: list[JSON] = []
+        for block in _blocks(message.get("content")):
+            kind = block.get("type")
+            if kind == "text":
+                parts.append({"type": "input_text", "text": block.get("text") or ""})
+            elif kind == "image":
+                parts.append({"type": "input_image", "image_url": "(image)"})
+            elif kind == "tool_use":
+                items.append(
+                    {
+                        "type": "function_call",
+                        "call_id": block.get("id"),
+                        "name": block.get("name"),
+                        "arguments": json.dumps(block.get("input") or {}),
+                    }
+                )
+            elif kind == "tool_result":
+                content = block.get("content")
+                texts = [b.get("text") or "" for b in _blocks(content)]
+                items.append(
+                    {
+                        "type": "function_call_output",
+                        "call_id": block.get("tool_use_id"),
+                        "output": "".join(texts),
+                    }
+                )
+        if parts:
+            items.append({"type": "message", "role": role, "content": parts})
+    tools = [
+        {"type": "function", "name": t.get("name"), "parameters": t.get("input_schema") or {}}
+        for t in body.get("tools") or []
+        if isinstance(t, dict) and t.get("name")
+    ]
+    choice: Any = body.get("tool_choice")
+    if isinstance(choice, dict):
+        choice = (
+            {"type": "function", "name": choice.get("name")}
+            if choice.get("type") == "tool"
+            else {"any": "required", "none": "none"}.get(str(choice.get("type")), "auto")
+        )
+    out: JSON = {"input": items, "tools": tools, "tool_choice": choice}
+    if reasoning:
+        out["reasoning"] = {"effort": "medium", "summary": "auto"}
+    return out
+
+
+_MESSAGES_STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
+
+
+def _messages_content(answer: _Answer) -> list[JSON]:
+    content: list[JSON] = []
+    if answer.reasoning:
+        content.append(
+            {
+                "type": "thinking",
+                "thinking": answer.reasoning,
+                "signature": thinking_signature(answer.reasoning),
+            }
+        )
+    if answer.text:
+        content.append({"type": "text", "text": answer.text})
+    for cid, name, args in answer.calls:
+        content.append({"type": "tool_use", "id": cid, "name": name, "input": json.loads(args)})
+    return content
+
+
+def _messages_body(answer: _Answer, model: JSON, message_id: str) -> JSON:
+    return {
+        "id": message_id,
+        "type": "message",
+        "role": "assistant",
+        "model": model["id"],
+        "content": _messages_content(answer),
+        "stop_reason": _MESSAGES_STOP[answer.finish],
+        "stop_sequence": None,
+        "usage": answer.usage,
+    }
+
+
+def _messages_events(answer: _Answer, model: JSON, message_id: str) -> list[JSON]:
+    """The Anthropic SSE event sequence of an answer (thinking, text, tool_use blocks)."""
+    start_usage = {**answer.usage, "output_tokens": 1}
+    events: list[JSON] = [
+        {
+            "type": "message_start",
+            "message": {
+                "id": message_id,
+                "type": "message",
+                "role": "assistant",
+                "model": model["id"],
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": start_usage,
+            },
+        },
+        {"type": "ping"},
+    ]
+    for index, block in enumerate(_messages_content(answer)):
+        kind = block["type"]
+        if kind == "thinking":
+            events.append(
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+                }
+            )
+            for piece in _pieces(block["thinking"]):
+                delta = {"type": "thinking_delta", "thinking": piece}
+                events.append({"type": "content_block_delta", "index": index, "delta": delta})
+            delta = {"type": "signature_delta", "signature": block["signature"]}
+            events.append({"type": "content_block_delta", "index": index, "delta": delta})
+        elif kind == "text":
+            events.append(
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": {"type": "text", "text": ""},
+                }
+            )
+            for piece in _pieces(block["text"]):
+                delta = {"type": "text_delta", "text": piece}
+                events.append({"type": "content_block_delta", "index": index, "delta": delta})
+        else:
+            events.append(
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": {**block, "input": {}},
+                }
+            )
+            for piece in _halves(json.dumps(block["input"])):
+                delta = {"type": "input_json_delta", "partial_json": piece}
+                events.append({"type": "content_block_delta", "index": index, "delta": delta})
+        events.append({"type": "content_block_stop", "index": index})
+    events.append(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": _MESSAGES_STOP[answer.finish], "stop_sequence": None},
+            "usage": {"output_tokens": answer.usage["output_tokens"]},
+        }
+    )
+    events.append({"type": "message_stop"})
+    return events
 
 
 # =====================================================================================

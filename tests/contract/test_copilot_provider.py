@@ -84,12 +84,22 @@ def run(mode: str, model: str, messages: list[dict[str, Any]], **kwargs: Any) ->
         "ids": [c.id for c in message.tool_calls or []],
         "finish": finish,
         "usage": (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens),
+        "message": message,
     }
 
 
-@pytest.mark.parametrize(
-    "model", ["gpt-4o", "claude-sonnet-4.5", "gemini-2.5-pro", "gpt-5.1-codex"]
-)
+#: Where each model goes: /v1/messages when listed, else /responses, else chat (§2).
+ROUTES = {
+    "gpt-4o": "/chat/completions",
+    "claude-sonnet-4.5": "/v1/messages",
+    "gemini-2.5-pro": "/chat/completions",
+    "gemini-3-pro-preview": "/chat/completions",
+    "gpt-5.1-codex": "/responses",
+    "gpt-5.2": "/responses",
+}
+
+
+@pytest.mark.parametrize("model", sorted(ROUTES))
 def test_text_through_all_entry_points(sim: CopilotSimulator, model: str) -> None:
     answers = [run(mode, model, [{"role": "user", "content": "hello copilot"}]) for mode in MODES]
     for answer in answers:
@@ -97,11 +107,11 @@ def test_text_through_all_entry_points(sim: CopilotSimulator, model: str) -> Non
         assert answer["finish"] == "stop"
         assert answer["usage"] == answers[0]["usage"]
         assert answer["usage"][0] > 0
-    endpoint = "/responses" if model == "gpt-5.1-codex" else "/chat/completions"
-    assert len(sim.api.calls(endpoint)) == len(MODES)
+    assert len(sim.api.calls(ROUTES[model])) == len(MODES)
+    assert len(sim.api.requests) == len(MODES) + 1  # and one /models
 
 
-@pytest.mark.parametrize("model", ["gpt-4o", "claude-sonnet-4.5", "gpt-5.1-codex"])
+@pytest.mark.parametrize("model", ["gpt-4o", "claude-sonnet-4.5", "gpt-5.1-codex", "gpt-5.2"])
 @pytest.mark.parametrize("mode", MODES)
 def test_two_tool_calls(sim: CopilotSimulator, model: str, mode: str) -> None:
     answer = run(
@@ -340,3 +350,90 @@ def test_direct_token_mode(sim: CopilotSimulator, stored_mode: str | None) -> No
     assert sim.authority.user_lookups == 1
     assert sim.authority.exchange_count == exchanges + (1 if stored_mode is None else 0)
     assert copilot_auth.copilot_credentials().mode == "direct"
+
+
+# --------------------------------------------------------------------------------------
+# /v1/messages (Claude): thinking signatures and cache_control across turns
+
+
+def _follow_up(first: list[dict[str, Any]], answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """The next turn, with the assistant message as LiteLLM returned it (model_dump)."""
+    assistant = answer["message"].model_dump(exclude_none=True)
+    results = [
+        {"role": "tool", "tool_call_id": call_id, "content": "sunny"} for call_id in answer["ids"]
+    ]
+    return [*first, assistant, *results]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_claude_thinking_signatures_round_trip(sim: CopilotSimulator, mode: str) -> None:
+    first = [
+        {"role": "system", "content": "Be terse."},
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "text",
+                    "text": "call get_weather",
+                    "cache_control": {"type": "ephemeral"},
+                }
+            ],
+        },
+    ]
+    answer = run(mode, "claude-sonnet-4.5", first, tools=TOOLS, reasoning_effort="high")
+    assert answer["finish"] == "tool_calls"
+    assert answer["reasoning"]
+    (block,) = answer["message"].thinking_blocks
+    assert block["thinking"] == answer["reasoning"]
+    assert block["signature"] == copilot_api.thinking_signature(block["thinking"])
+    sent = sim.api.last("/v1/messages")
+    body = sent.json()
+    assert body["thinking"]["type"] == "enabled"
+    assert body["system"][0]["text"] == "Be terse."
+    assert body["messages"][0]["content"][0]["cache_control"] == {"type": "ephemeral"}
+    assert sent.headers["anthropic-version"] == "2023-06-01"
+    assert "openai-intent" not in sent.headers
+
+    # The next turn sends the thinking block back, signature and all, first in the turn.
+    answer = run(
+        mode, "claude-sonnet-4.5", _follow_up(first, answer), tools=TOOLS, reasoning_effort="high"
+    )
+    assert answer["content"] == "tool result: sunny"
+    assistant = sim.api.last("/v1/messages").json()["messages"][1]
+    assert assistant["content"][0] == {"type": "thinking", **block}
+    assert sim.api.last("/v1/messages").headers["x-initiator"] == "agent"
+
+
+def test_claude_follow_up_without_thinking_is_refused(sim: CopilotSimulator) -> None:
+    """What the echo is for: the simulator, like Anthropic, refuses a tool turn whose
+    thinking block was dropped."""
+    first = [{"role": "user", "content": "call get_weather"}]
+    answer = run("completion", "claude-sonnet-4.5", first, tools=TOOLS, reasoning_effort="high")
+    follow_up = _follow_up(first, answer)
+    follow_up[1].pop("thinking_blocks")
+    with pytest.raises(litellm.BadRequestError, match="must start with a thinking block"):
+        run("completion", "claude-sonnet-4.5", follow_up, tools=TOOLS, reasoning_effort="high")
+
+
+@pytest.mark.parametrize("mode", ["completion", "astreaming"])
+def test_claude_messages_vision_and_errors(sim: CopilotSimulator, mode: str) -> None:
+    image = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "what is it"},
+                {"type": "image_url", "image_url": {"url": PNG}},
+            ],
+        }
+    ]
+    answer = run(mode, "claude-sonnet-4.5", image)
+    assert answer["content"] is not None and "image" in answer["content"]
+    sent = sim.api.last("/v1/messages")
+    assert sent.headers["copilot-vision-request"] == "true"
+    assert sent.json()["messages"][0]["content"][1]["type"] == "image"
+    # Errors come out as the same LiteLLM classes as on the other routes.
+    sim.api.queue(copilot_api.rate_limited(), endpoint="/v1/messages")
+    with pytest.raises((litellm.RateLimitError, MidStreamFallbackError)) as info:
+        run(mode, "claude-sonnet-4.5", [{"role": "user", "content": "x"}])
+    original = getattr(info.value, "original_exception", info.value)
+    assert isinstance(original, litellm.RateLimitError)
