@@ -107,6 +107,7 @@ __all__ = [
     "malformed",
     "quota_exceeded",
     "rate_limited",
+    "reasoning_opaque",
     "server_error",
     "stall",
     "status",
@@ -614,6 +615,10 @@ class CopilotApi:
         self.base_path = base_path.rstrip("/")
         self.models: list[JSON] = list(models) if models is not None else default_models()
         self.require_integration_id = require_integration_id
+        #: Gemini models that refuse a tool-call turn sent back without the
+        #: ``reasoning_text`` / ``reasoning_opaque`` they answered with (simulator decision
+        #: after third-party reports that multi-turn Gemini 3 tool use fails without it).
+        self.reasoning_echo_models: set[str] = {"gemini-3-pro-preview"}
         #: ``X-GitHub-Api-Version`` values before this date answer HTTP 466 (retired).
         self.oldest_api_version = "2026-01-01"
         #: Model id -> {editor name: lowest version}: older ``Editor-Version``s are refused
@@ -878,8 +883,12 @@ class CopilotApi:
                     "invalid_request_body",
                     param=f"messages[{i}]",
                 )
-        self._count_premium(request, model)
         style = _vendor_style(model)
+        if style == "gemini" and model["id"] in self.reasoning_echo_models:
+            problem = _reasoning_echo_problem(messages)
+            if problem is not None:
+                return problem
+        self._count_premium(request, model)
         answer = self._answer(body, model, style)
         headers = self._ok_headers(request)
         if body.get("stream"):
@@ -1244,15 +1253,43 @@ def _gemini_stream(answer: _Answer, meta: JSON, include_usage: bool) -> list[JSO
         chunks.append(delta(**({"role": "assistant"} if n == 0 else {}), reasoning_text=piece))
     for piece in _pieces(answer.text) if answer.text else ():
         chunks.append(delta(content=piece))
+    opaque = {"reasoning_opaque": reasoning_opaque(answer.reasoning)} if answer.reasoning else {}
     if answer.calls:
         calls = [
             {"index": i, "id": cid, "type": "function", "function": {"name": n, "arguments": a}}
             for i, (cid, n, a) in enumerate(answer.calls)
         ]
-        chunks.append(delta(tool_calls=calls))
+        chunks.append(delta(tool_calls=calls, **opaque))
+    elif opaque:
+        chunks.append(delta(**opaque))
     last = {"index": 0, "finish_reason": answer.finish, "delta": {}}
     chunks.append(_chunk(meta, [last], usage=answer.usage))
     return chunks
+
+
+def reasoning_opaque(reasoning_text: str) -> str:
+    """The simulator's opaque reasoning state for a Gemini reasoning text."""
+    return "opq_" + hashlib.sha256(f"sim-gemini:{reasoning_text}".encode()).hexdigest()[:40]
+
+
+def _reasoning_echo_problem(messages: list[Any]) -> Response | None:
+    """Refuse an assistant tool-call turn without its reasoning state (Gemini 3)."""
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") != "assistant":
+            continue
+        if not message.get("tool_calls"):
+            continue
+        text = message.get("reasoning_text")
+        if not isinstance(text, str) or message.get("reasoning_opaque") != reasoning_opaque(text):
+            # Wording after Gemini's own refusal of a function call without its signature.
+            return _error(
+                400,
+                f"Invalid 'messages[{i}]': function call is missing its reasoning_opaque / "
+                "reasoning_text (thought signature); send them back as received.",
+                "invalid_request_body",
+                param=f"messages[{i}]",
+            )
+    return None
 
 
 _STREAMERS = {"gpt": _gpt_stream, "claude": _claude_stream, "gemini": _gemini_stream}
@@ -1291,6 +1328,8 @@ def _chat_body(answer: _Answer, meta: JSON, style: str) -> JSON:
         message["tool_calls"] = _tool_calls_json(answer)
     if answer.reasoning:
         message["reasoning_text"] = answer.reasoning
+        if style == "gemini":
+            message["reasoning_opaque"] = reasoning_opaque(answer.reasoning)
     body["choices"] = [{"index": 0, "finish_reason": answer.finish, "message": message}]
     if style == "gpt":
         body["system_fingerprint"] = "fp_sim0001"

@@ -15,7 +15,9 @@ request body and headers, and turns whatever comes back into the neutral
 - newer Claude models may answer with an Anthropic-native body (``content`` blocks,
   ``stop_reason``, ``input_tokens``) and no ``choices`` at all (§3.6 quirk 4);
 - reasoning arrives as ``reasoning_text`` (Gemini, Claude) or ``reasoning_content`` /
-  ``thinking`` (§3.6 quirk 5);
+  ``thinking`` (§3.6 quirk 5); Gemini adds an opaque ``reasoning_opaque``, kept in LiteLLM's
+  ``provider_specific_fields`` and echoed with ``reasoning_text`` on the next request
+  (reference-clients-2026-11.md §2);
 - tool call ids longer than 64 characters are rejected; they are shortened
   deterministically and restored in answers (§3.6 quirk 6);
 - GPT-5 and o-series models reject ``max_tokens`` on chat (§3.5).
@@ -242,8 +244,31 @@ def build_chat_request(
     return BuiltChatRequest(body=body, dropped=tuple(sorted(dropped)), tool_call_ids=id_map)
 
 
+def _echo_reasoning(out: dict[str, Any]) -> None:
+    """Send Gemini's reasoning state back the way the reference client does.
+
+    Copilot's Gemini answers carry ``reasoning_text`` and an opaque ``reasoning_opaque``;
+    the reference echoes both on the assistant message of the next request (without them
+    multi-turn Gemini 3 tool use fails, reference-clients-2026-11.md §2). We keep the opaque
+    part in LiteLLM's ``provider_specific_fields`` and the text in ``reasoning_content``.
+    LiteLLM-only keys are not sent.
+    """
+    fields = out.pop("provider_specific_fields", None)
+    out.pop("thinking_blocks", None)
+    if out.get("role") != "assistant" or not isinstance(fields, Mapping):
+        return
+    opaque = fields.get("reasoning_opaque")
+    if isinstance(opaque, str) and opaque:
+        out["reasoning_opaque"] = opaque
+        text = fields.get("reasoning_text") or out.get("reasoning_content")
+        if isinstance(text, str) and text:
+            out["reasoning_text"] = text
+            out.pop("reasoning_content", None)
+
+
 def _shorten_ids_in_message(message: Mapping[str, Any], id_map: dict[str, str]) -> dict[str, Any]:
     out = dict(message)
+    _echo_reasoning(out)
 
     def short(call_id: Any) -> Any:
         if not isinstance(call_id, str):
@@ -403,6 +428,14 @@ def _reasoning_of(delta: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _reasoning_state(message: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Gemini's ``reasoning_opaque`` (to be echoed next turn), as provider fields."""
+    opaque = message.get("reasoning_opaque")
+    if isinstance(opaque, str) and opaque:
+        return {"reasoning_opaque": opaque}
+    return None
+
+
 def _final_finish(reasons: Iterable[str], saw_tool_calls: bool) -> str:
     mapped = {FINISH_REASON_MAP.get(r, "stop") for r in reasons}
     reason = next((r for r in _FINISH_PRIORITY if r in mapped), "stop")
@@ -516,6 +549,7 @@ class CopilotChatStreamTranslator:
             content=content if isinstance(content, str) and content else None,
             reasoning_content=_reasoning_of(delta),
             tool_calls=tuple(parts),
+            provider_fields=_reasoning_state(delta),
         )
 
     def _tool_call(self, choice_index: int, raw: Mapping[str, Any]) -> ToolCallDelta | None:
@@ -634,6 +668,7 @@ def _parse_openai_body(
     calls: list[ToolCall] = []
     seen_ids: set[str] = set()
     reasons: list[str] = []
+    fields: dict[str, Any] = {}
     ordered = sorted(
         (c for c in choices if isinstance(c, Mapping)), key=lambda c: _int(c.get("index"))
     )
@@ -646,6 +681,7 @@ def _parse_openai_body(
         thought = _reasoning_of(message)
         if thought:
             reasoning.append(thought)
+        fields.update(_reasoning_state(message) or {})
         for raw in message.get("tool_calls") or ():
             if not isinstance(raw, Mapping):
                 continue
@@ -666,6 +702,7 @@ def _parse_openai_body(
         usage=parse_usage(usage) if isinstance(usage, Mapping) else None,
         response_id=body.get("id") if isinstance(body.get("id"), str) and body["id"] else None,
         model=body.get("model") if isinstance(body.get("model"), str) and body["model"] else None,
+        provider_fields=fields or None,
     )
 
 

@@ -39,7 +39,7 @@ def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[CopilotSimulator]:
             litellm_codex.github_copilot.close()
 
 
-def run(mode: str, model: str, messages: list[dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
+def run(mode: str, model: str, messages: list[Any], **kwargs: Any) -> dict[str, Any]:
     """Call one entry point; return content, reasoning, tool calls, finish and usage."""
     full = f"github_copilot/{model}"
     if mode in ("completion", "acompletion"):
@@ -356,9 +356,13 @@ def test_direct_token_mode(sim: CopilotSimulator, stored_mode: str | None) -> No
 # /v1/messages (Claude): thinking signatures and cache_control across turns
 
 
-def _follow_up(first: list[dict[str, Any]], answer: dict[str, Any]) -> list[dict[str, Any]]:
-    """The next turn, with the assistant message as LiteLLM returned it (model_dump)."""
-    assistant = answer["message"].model_dump(exclude_none=True)
+def _follow_up(
+    first: list[dict[str, Any]], answer: dict[str, Any], *, as_object: bool = False
+) -> list[Any]:
+    """The next turn, with the assistant message as LiteLLM returned it (the object itself,
+    or its model_dump)."""
+    message = answer["message"]
+    assistant = message if as_object else message.model_dump(exclude_none=True)
     results = [
         {"role": "tool", "tool_call_id": call_id, "content": "sunny"} for call_id in answer["ids"]
     ]
@@ -395,9 +399,8 @@ def test_claude_thinking_signatures_round_trip(sim: CopilotSimulator, mode: str)
     assert "openai-intent" not in sent.headers
 
     # The next turn sends the thinking block back, signature and all, first in the turn.
-    answer = run(
-        mode, "claude-sonnet-4.5", _follow_up(first, answer), tools=TOOLS, reasoning_effort="high"
-    )
+    follow_up = _follow_up(first, answer, as_object=mode == "acompletion")
+    answer = run(mode, "claude-sonnet-4.5", follow_up, tools=TOOLS, reasoning_effort="high")
     assert answer["content"] == "tool result: sunny"
     assistant = sim.api.last("/v1/messages").json()["messages"][1]
     assert assistant["content"][0] == {"type": "thinking", **block}
@@ -437,3 +440,33 @@ def test_claude_messages_vision_and_errors(sim: CopilotSimulator, mode: str) -> 
         run(mode, "claude-sonnet-4.5", [{"role": "user", "content": "x"}])
     original = getattr(info.value, "original_exception", info.value)
     assert isinstance(original, litellm.RateLimitError)
+
+
+# --------------------------------------------------------------------------------------
+# /chat/completions (Gemini): reasoning_opaque / reasoning_text across turns
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_gemini_reasoning_state_round_trip(sim: CopilotSimulator, mode: str) -> None:
+    first = [{"role": "user", "content": "call get_weather"}]
+    answer = run(mode, "gemini-3-pro-preview", first, tools=TOOLS)
+    assert answer["finish"] == "tool_calls"
+    fields = answer["message"].provider_specific_fields
+    assert fields["reasoning_opaque"] == copilot_api.reasoning_opaque(answer["reasoning"])
+
+    follow_up = _follow_up(first, answer, as_object=mode == "acompletion")
+    answer = run(mode, "gemini-3-pro-preview", follow_up, tools=TOOLS)
+    assert answer["content"] == "tool result: sunny"
+    assistant = sim.api.last("/chat/completions").json()["messages"][1]
+    assert assistant["reasoning_opaque"] == fields["reasoning_opaque"]
+    assert assistant["reasoning_text"]
+    assert "provider_specific_fields" not in assistant  # LiteLLM's key, not Copilot's
+
+
+def test_gemini_follow_up_without_reasoning_state_is_refused(sim: CopilotSimulator) -> None:
+    first = [{"role": "user", "content": "call get_weather"}]
+    answer = run("completion", "gemini-3-pro-preview", first, tools=TOOLS)
+    follow_up = _follow_up(first, answer)
+    follow_up[1].pop("provider_specific_fields")
+    with pytest.raises(litellm.BadRequestError, match="reasoning_opaque"):
+        run("completion", "gemini-3-pro-preview", follow_up, tools=TOOLS)

@@ -886,3 +886,43 @@ def test_verbosity_only_for_gpt5(model: str, sent: bool) -> None:
     built = build_chat_request(model, [], {"verbosity": "low"}, stream=False)
     assert ("verbosity" in built.body) is sent
     assert ("verbosity" in built.dropped) is not sent
+
+
+def test_gemini_reasoning_state_is_read_and_echoed() -> None:
+    translator = CopilotChatStreamTranslator()
+    items = translator.feed_data(
+        '{"choices":[{"index":0,"delta":{"reasoning_text":"think","reasoning_opaque":"OPQ"}}]}'
+    )
+    assert items[0].provider_fields == {"reasoning_opaque": "OPQ"}
+    whole = parse_chat_response(
+        {
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"content": "x", "reasoning_text": "t", "reasoning_opaque": "O"},
+                }
+            ]
+        }
+    )
+    assert whole.provider_fields == {"reasoning_opaque": "O"}
+    assert whole.reasoning_content == "t"
+    body = build_chat_request(
+        "gemini-3-pro-preview",
+        [
+            {"role": "user", "content": "hi"},
+            {
+                "role": "assistant",
+                "content": None,
+                "reasoning_content": "t",
+                "provider_specific_fields": {"reasoning_opaque": "O"},
+                "thinking_blocks": [],
+                "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f"}}],
+            },
+        ],
+        {},
+        stream=False,
+    ).body
+    assistant = body["messages"][1]
+    assert assistant["reasoning_opaque"] == "O" and assistant["reasoning_text"] == "t"
+    assert not {"provider_specific_fields", "thinking_blocks", "reasoning_content"} & set(assistant)
