@@ -61,6 +61,7 @@ premium entitlement, agent-initiated ones are free.
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import json
@@ -985,6 +986,19 @@ class CopilotApi:
         problem = self._vision_problem(request, items)
         if problem is not None:
             return problem
+        for i, item in enumerate(items):
+            if (
+                isinstance(item, dict)
+                and item.get("type") == "reasoning"
+                and not _verifiable(item.get("encrypted_content"))
+            ):
+                # github-copilot.md §3.7: a reasoning item must carry the encrypted content
+                # this API issued.
+                return _error(
+                    400,
+                    f"Invalid 'input[{i}]': encrypted content could not be verified.",
+                    "invalid_encrypted_content",
+                )
         self._count_premium(request, model)
         body = {**body, "input": items}
         events = plan_events(plan_reply(body), model["id"], input_tokens=count_input_tokens(body))
@@ -1112,6 +1126,18 @@ class CopilotApi:
 
 
 _ENDPOINTS = ("/models", "/chat/completions", "/responses", "/v1/messages", "/embeddings")
+
+
+def _verifiable(encrypted: Any) -> bool:
+    """Whether ``encrypted`` is reasoning content the simulator issued (codex_backend's
+    ``gAAAAB`` + base64 JSON)."""
+    if not isinstance(encrypted, str) or not encrypted.startswith("gAAAAB"):
+        return False
+    try:
+        json.loads(base64.b64decode(encrypted[6:], validate=True))
+    except ValueError:
+        return False
+    return True
 
 
 def _vector(text: str, dims: int) -> list[float]:

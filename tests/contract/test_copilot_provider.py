@@ -470,3 +470,31 @@ def test_gemini_follow_up_without_reasoning_state_is_refused(sim: CopilotSimulat
     follow_up[1].pop("provider_specific_fields")
     with pytest.raises(litellm.BadRequestError, match="reasoning_opaque"):
         run("completion", "gemini-3-pro-preview", follow_up, tools=TOOLS)
+
+
+# --------------------------------------------------------------------------------------
+# /responses (GPT-5.x): encrypted reasoning across turns
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_encrypted_reasoning_is_replayed_on_responses(sim: CopilotSimulator, mode: str) -> None:
+    first = [{"role": "user", "content": "call get_weather"}]
+    answer = run(mode, "gpt-5.2", first, tools=TOOLS, reasoning_effort="high")
+    assert sim.api.last("/responses").json()["include"] == ["reasoning.encrypted_content"]
+    (blob,) = answer["message"].provider_specific_fields["reasoning_encrypted_content"]
+    assert blob.startswith("gAAAAB")
+
+    follow_up = _follow_up(first, answer, as_object=mode == "acompletion")
+    answer = run(mode, "gpt-5.2", follow_up, tools=TOOLS, reasoning_effort="high")
+    assert answer["content"] == "tool result: sunny"
+    replayed = [i for i in sim.api.last("/responses").json()["input"] if i["type"] == "reasoning"]
+    assert replayed == [{"type": "reasoning", "summary": [], "encrypted_content": blob}]
+
+
+def test_forged_encrypted_reasoning_is_refused(sim: CopilotSimulator) -> None:
+    first = [{"role": "user", "content": "call get_weather"}]
+    answer = run("completion", "gpt-5.2", first, tools=TOOLS, reasoning_effort="high")
+    follow_up = _follow_up(first, answer)
+    follow_up[1]["provider_specific_fields"] = {"reasoning_encrypted_content": ["forged"]}
+    with pytest.raises(litellm.BadRequestError, match="could not be verified"):
+        run("completion", "gpt-5.2", follow_up, tools=TOOLS, reasoning_effort="high")
