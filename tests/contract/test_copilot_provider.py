@@ -498,3 +498,15 @@ def test_forged_encrypted_reasoning_is_refused(sim: CopilotSimulator) -> None:
     follow_up[1]["provider_specific_fields"] = {"reasoning_encrypted_content": ["forged"]}
     with pytest.raises(litellm.BadRequestError, match="could not be verified"):
         run("completion", "gpt-5.2", follow_up, tools=TOOLS, reasoning_effort="high")
+
+
+def test_direct_token_revoked_asks_to_log_in_again(sim: CopilotSimulator) -> None:
+    login = sim.issue_login(direct=True)
+    copilot_auth.save_login(FileStore(), login)
+    copilot_auth.reset_copilot_credentials()
+    assert run("completion", "gpt-4o", [{"role": "user", "content": "hi"}])["content"]
+    sim.authority.revoke_github(login.github_token)
+    with pytest.raises(litellm.AuthenticationError, match="litellm-codex login github-copilot"):
+        run("completion", "gpt-4o", [{"role": "user", "content": "hi"}])
+    # One retry after the 401: the GitHub token was checked again, then given up on.
+    assert sim.authority.user_lookups == 2
