@@ -252,11 +252,8 @@ class CopilotCredentials:
     def mode(self) -> str:
         """``direct`` or ``exchange``: how this process's login reaches Copilot."""
         login = self._stored.value
-        return (
-            "direct"
-            if self._direct or (login is not None and login.mode == "direct")
-            else ("exchange")
-        )
+        direct = self._direct or (login is not None and login.mode == "direct")
+        return "direct" if direct else "exchange"
 
     def github_api_url(self, login: CopilotLogin) -> str:
         """Constructor argument, else ``GITHUB_COPILOT_GITHUB_API_URL``, else the login's."""
