@@ -124,6 +124,10 @@ def _stats(codex: ChatGPTSimulator, copilot: CopilotSimulator) -> dict[str, Any]
 def main(argv: list[str]) -> int:
     workdir = Path(argv[1])
     with ChatGPTSimulator() as codex, CopilotSimulator() as copilot:
+        # LiteLLM's built-in github_copilot/ still sends X-GitHub-Api-Version 2025-04-01,
+        # which the simulator (like GitHub) retires with HTTP 466; a speed comparison needs
+        # it answered, so this simulator accepts it.
+        copilot.api.oldest_api_version = "2025-01-01"
         ready = _log_in_everyone(codex, copilot, workdir)
         print(json.dumps(ready), flush=True)
         for line in sys.stdin:
