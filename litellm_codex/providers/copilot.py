@@ -131,15 +131,19 @@ class CopilotProvider(BaseProvider):
 
     def build_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
         base = self.api_base(ctx.api_base, access)
+        learnt = self._learnt.get((base, ctx.model))
+        if learnt is not None:  # no /models lookup for a route an answer taught us
+            return self._plan(ctx, base, learnt)
         entries = self._entries(base, access)
-        route = self._learnt.get((base, ctx.model)) or route_for(ctx.model, entries)
-        return self._plan(ctx, base, route, _max_output(ctx.model, entries))
+        return self._plan(ctx, base, route_for(ctx.model, entries), _max_output(ctx.model, entries))
 
     async def abuild_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
         base = self.api_base(ctx.api_base, access)
+        learnt = self._learnt.get((base, ctx.model))
+        if learnt is not None:
+            return self._plan(ctx, base, learnt)
         entries = await self._aentries(base, access)
-        route = self._learnt.get((base, ctx.model)) or route_for(ctx.model, entries)
-        return self._plan(ctx, base, route, _max_output(ctx.model, entries))
+        return self._plan(ctx, base, route_for(ctx.model, entries), _max_output(ctx.model, entries))
 
     def on_error(
         self, err: UpstreamError, ctx: CallContext, call: UpstreamCall

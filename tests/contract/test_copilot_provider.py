@@ -510,3 +510,15 @@ def test_direct_token_revoked_asks_to_log_in_again(sim: CopilotSimulator) -> Non
         run("completion", "gpt-4o", [{"role": "user", "content": "hi"}])
     # One retry after the 401: the GitHub token was checked again, then given up on.
     assert sim.authority.user_lookups == 2
+
+
+def test_stale_model_list_messages_route_falls_back_to_chat(sim: CopilotSimulator) -> None:
+    # A cached list that wrongly says gpt-4o speaks /v1/messages: the simulator answers
+    # `unsupported_api_for_model`; the call is replayed on chat and the route remembered.
+    handler = litellm_codex.github_copilot
+    entry = {"id": "gpt-4o", "supported_endpoints": ["/v1/messages"]}
+    handler._models[sim.api_base] = (time.monotonic(), {"gpt-4o": entry})
+    for _ in range(2):
+        assert run("completion", "gpt-4o", [{"role": "user", "content": "hi"}])["content"]
+    assert len(sim.api.calls("/v1/messages")) == 1
+    assert len(sim.api.calls("/chat/completions")) == 2
