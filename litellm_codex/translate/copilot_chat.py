@@ -51,6 +51,7 @@ __all__ = [
     "FINISH_REASON_MAP",
     "LITELLM_OWN_PARAMS",
     "MAX_TOOL_CALL_ID_LENGTH",
+    "OPAQUE_SIGNATURE_PREFIX",
     "REASONING_MODEL_DROPPED_PARAMS",
     "BuiltChatRequest",
     "CopilotChatStreamTranslator",
@@ -244,6 +245,22 @@ def build_chat_request(
     return BuiltChatRequest(body=body, dropped=tuple(sorted(dropped)), tool_call_ids=id_map)
 
 
+#: Gemini's ``reasoning_opaque`` also rides as the ``signature`` of a LiteLLM thinking block,
+#: so it survives paths that keep only ``thinking_blocks`` (the proxy's ``/v1/messages``
+#: adapter, e.g. Claude Code on a Gemini model). The prefix tells it apart from a Claude
+#: signature: it is never sent to ``/v1/messages``.
+OPAQUE_SIGNATURE_PREFIX = "litellm-codex:reasoning_opaque:"
+
+
+def _opaque_from_thinking(blocks: Any) -> tuple[str, str] | None:
+    """``(reasoning_opaque, reasoning_text)`` carried in a thinking block, if any."""
+    for block in blocks if isinstance(blocks, list) else ():
+        signature = block.get("signature") if isinstance(block, Mapping) else None
+        if isinstance(signature, str) and signature.startswith(OPAQUE_SIGNATURE_PREFIX):
+            return signature[len(OPAQUE_SIGNATURE_PREFIX) :], str(block.get("thinking") or "")
+    return None
+
+
 def _echo_reasoning(out: dict[str, Any]) -> None:
     """Send Gemini's reasoning state back the way the reference client does.
 
@@ -254,13 +271,16 @@ def _echo_reasoning(out: dict[str, Any]) -> None:
     LiteLLM-only keys are not sent.
     """
     fields = out.pop("provider_specific_fields", None)
-    out.pop("thinking_blocks", None)
-    if out.get("role") != "assistant" or not isinstance(fields, Mapping):
+    carried = _opaque_from_thinking(out.pop("thinking_blocks", None))
+    if out.get("role") != "assistant":
         return
+    fields = fields if isinstance(fields, Mapping) else {}
     opaque = fields.get("reasoning_opaque")
+    text = fields.get("reasoning_text") or out.get("reasoning_content")
+    if not (isinstance(opaque, str) and opaque) and carried is not None:
+        opaque, text = carried[0], text or carried[1]
     if isinstance(opaque, str) and opaque:
         out["reasoning_opaque"] = opaque
-        text = fields.get("reasoning_text") or out.get("reasoning_content")
         if isinstance(text, str) and text:
             out["reasoning_text"] = text
             out.pop("reasoning_content", None)
@@ -436,6 +456,15 @@ def _reasoning_state(message: Mapping[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _opaque_block(message: Mapping[str, Any], text: str = "") -> tuple[dict[str, Any], ...]:
+    """The thinking-block twin of ``reasoning_opaque`` (see :data:`OPAQUE_SIGNATURE_PREFIX`)."""
+    opaque = message.get("reasoning_opaque")
+    if not (isinstance(opaque, str) and opaque):
+        return ()
+    signature = OPAQUE_SIGNATURE_PREFIX + opaque
+    return ({"type": "thinking", "thinking": text, "signature": signature},)
+
+
 def _final_finish(reasons: Iterable[str], saw_tool_calls: bool) -> str:
     mapped = {FINISH_REASON_MAP.get(r, "stop") for r in reasons}
     reason = next((r for r in _FINISH_PRIORITY if r in mapped), "stop")
@@ -545,10 +574,15 @@ class CopilotChatStreamTranslator:
                 part = self._tool_call(choice_index, raw)
                 if part is not None:
                     parts.append(part)
+        reasoning = _reasoning_of(delta)
+        # Reasoning text also goes out as thinking-block text, so the block that the
+        # opaque state closes holds it (LiteLLM joins the fragments up to the signature).
+        thinking = ({"type": "thinking", "thinking": reasoning},) if reasoning else ()
         return ChatDelta(
             content=content if isinstance(content, str) and content else None,
-            reasoning_content=_reasoning_of(delta),
+            reasoning_content=reasoning,
             tool_calls=tuple(parts),
+            thinking_blocks=thinking + _opaque_block(delta),
             provider_fields=_reasoning_state(delta),
         )
 
@@ -669,6 +703,7 @@ def _parse_openai_body(
     seen_ids: set[str] = set()
     reasons: list[str] = []
     fields: dict[str, Any] = {}
+    blocks: list[dict[str, Any]] = []
     ordered = sorted(
         (c for c in choices if isinstance(c, Mapping)), key=lambda c: _int(c.get("index"))
     )
@@ -682,6 +717,7 @@ def _parse_openai_body(
         if thought:
             reasoning.append(thought)
         fields.update(_reasoning_state(message) or {})
+        blocks.extend(_opaque_block(message, thought or ""))
         for raw in message.get("tool_calls") or ():
             if not isinstance(raw, Mapping):
                 continue
@@ -702,6 +738,7 @@ def _parse_openai_body(
         usage=parse_usage(usage) if isinstance(usage, Mapping) else None,
         response_id=body.get("id") if isinstance(body.get("id"), str) and body["id"] else None,
         model=body.get("model") if isinstance(body.get("model"), str) and body["model"] else None,
+        thinking_blocks=tuple(blocks),
         provider_fields=fields or None,
     )
 

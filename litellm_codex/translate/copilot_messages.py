@@ -25,7 +25,11 @@ from typing import Any
 from litellm_codex.errors import StreamError
 from litellm_codex.translate import _litellm_anthropic
 from litellm_codex.translate.chat import ChatDelta, ChatFinish, ToolCallDelta, Usage
-from litellm_codex.translate.copilot_chat import LITELLM_OWN_PARAMS, parse_usage
+from litellm_codex.translate.copilot_chat import (
+    LITELLM_OWN_PARAMS,
+    OPAQUE_SIGNATURE_PREFIX,
+    parse_usage,
+)
 
 __all__ = [
     "MESSAGES_PARAMS",
@@ -106,13 +110,31 @@ def build_messages_request(
             dropped.append(name)
     if "max_tokens" not in sent and "max_completion_tokens" not in sent and max_output_tokens:
         sent["max_tokens"] = max_output_tokens
-    body = _litellm_anthropic.anthropic_body(model, messages, sent)
+    body = _litellm_anthropic.anthropic_body(model, [_claude_only(m) for m in messages], sent)
     body["model"] = model
     body["stream"] = True
     extra = params.get("extra_body")
     if isinstance(extra, Mapping):
         body.update(extra)
     return BuiltMessagesRequest(body=body, dropped=tuple(sorted(dropped)))
+
+
+def _claude_only(message: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The message without thinking blocks that carry another model's state (Gemini's
+    ``reasoning_opaque``, :data:`~litellm_codex.translate.copilot_chat.OPAQUE_SIGNATURE_PREFIX`):
+    Claude refuses signatures it did not issue."""
+    blocks = message.get("thinking_blocks")
+    if not isinstance(blocks, list):
+        return message
+    kept = [
+        b
+        for b in blocks
+        if not (
+            isinstance(b, Mapping)
+            and str(b.get("signature") or "").startswith(OPAQUE_SIGNATURE_PREFIX)
+        )
+    ]
+    return {**message, "thinking_blocks": kept or None} if len(kept) != len(blocks) else message
 
 
 @dataclass

@@ -453,10 +453,13 @@ def test_gemini_reasoning_state_round_trip(sim: CopilotSimulator, mode: str) -> 
     assert answer["finish"] == "tool_calls"
     fields = answer["message"].provider_specific_fields
     assert fields["reasoning_opaque"] == copilot_api.reasoning_opaque(answer["reasoning"])
+    answer_blocks = answer["message"].thinking_blocks
 
     follow_up = _follow_up(first, answer, as_object=mode == "acompletion")
     answer = run(mode, "gemini-3-pro-preview", follow_up, tools=TOOLS)
     assert answer["content"] == "tool result: sunny"
+    (block,) = answer_blocks
+    assert block["signature"] == "litellm-codex:reasoning_opaque:" + fields["reasoning_opaque"]
     assistant = sim.api.last("/chat/completions").json()["messages"][1]
     assert assistant["reasoning_opaque"] == fields["reasoning_opaque"]
     assert assistant["reasoning_text"]
@@ -468,6 +471,7 @@ def test_gemini_follow_up_without_reasoning_state_is_refused(sim: CopilotSimulat
     answer = run("completion", "gemini-3-pro-preview", first, tools=TOOLS)
     follow_up = _follow_up(first, answer)
     follow_up[1].pop("provider_specific_fields")
+    follow_up[1].pop("thinking_blocks")  # its twin (see OPAQUE_SIGNATURE_PREFIX)
     with pytest.raises(litellm.BadRequestError, match="reasoning_opaque"):
         run("completion", "gemini-3-pro-preview", follow_up, tools=TOOLS)
 

@@ -35,6 +35,10 @@ CONFIG = {
             "model_name": "claude",
             "litellm_params": {"model": f"github_copilot/{DEMO_MODELS['claude']}"},
         },
+        {
+            "model_name": "gemini",
+            "litellm_params": {"model": f"github_copilot/{DEMO_MODELS['gemini']}"},
+        },
     ],
     "router_settings": {"disable_cooldowns": True, "num_retries": 0},
 }
@@ -67,12 +71,14 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             yield Live(proxy, copilot)
 
 
-def _messages(live: Live, messages: list[dict[str, Any]], **extra: Any) -> httpx.Response:
+def _messages(
+    live: Live, messages: list[dict[str, Any]], model: str = "claude", **extra: Any
+) -> httpx.Response:
     return httpx.post(
         live.proxy.url + "/v1/messages",
         headers={**live.proxy.headers(), "anthropic-version": "2023-06-01"},
         json={
-            "model": "claude",
+            "model": model,
             "max_tokens": 4000,
             "system": [{"type": "text", "text": "You are terse.", "cache_control": CACHED}],
             "thinking": {"type": "enabled", "budget_tokens": 2000},
@@ -145,3 +151,19 @@ def test_no_warning_about_litellm_own_parameters(live: Live) -> None:
     assert _messages(live, [{"role": "user", "content": "hi"}]).status_code == 200
     # The proxy passes its own `max_retries` to every call; it is not the caller's.
     assert "max_retries" not in live.proxy.output()
+
+
+def test_gemini_reasoning_state_survives_the_anthropic_shape(live: Live) -> None:
+    """Claude Code on a Gemini model: the proxy's adapter keeps only thinking blocks, so
+    Gemini's reasoning_opaque rides there and is echoed on the next chat request."""
+    response = _messages(live, FIRST, model="gemini")
+    assert response.status_code == 200, response.text
+    content = response.json()["content"]
+    assert content[0]["type"] == "thinking"
+    assert content[0]["signature"].startswith("litellm-codex:reasoning_opaque:")
+    response = _messages(live, _tool_turn(content), model="gemini")
+    assert response.status_code == 200, response.text  # refused without the echo
+    sent = live.copilot.api.last("/chat/completions").json()["messages"]
+    (assistant,) = [m for m in sent if m["role"] == "assistant"]
+    assert content[0]["signature"].endswith(assistant["reasoning_opaque"])
+    assert assistant["reasoning_text"] == content[0]["thinking"]

@@ -165,3 +165,23 @@ def test_stop_reasons() -> None:
         finish = items[-1]
         assert isinstance(finish, ChatFinish) and finish.finish_reason == expected
     assert ChatDelta(thinking_blocks=({"type": "thinking"},)).is_empty() is False
+
+
+def test_gemini_state_in_thinking_blocks_is_not_sent_to_claude() -> None:
+    messages = [
+        {"role": "user", "content": "hi"},
+        {
+            "role": "assistant",
+            "content": "ok",
+            "thinking_blocks": [
+                {
+                    "type": "thinking",
+                    "thinking": "g",
+                    "signature": "litellm-codex:reasoning_opaque:X",
+                }
+            ],
+        },
+        {"role": "user", "content": "again"},
+    ]
+    body = build_messages_request("claude-sonnet-4.5", messages, {}, max_output_tokens=100).body
+    assert body["messages"][1]["content"] == [{"type": "text", "text": "ok"}]
