@@ -147,48 +147,39 @@ def golden_for(family: str, conversation: str) -> cmp.Captured:
 #: Aspects the package does not follow yet (``test[case]`` -> reason): marked
 #: ``xfail(strict=True)``. Remove an entry when the package conforms (the strict xfail
 #: fails until then).
-# Reasons for PENDING entries (what main sends today, issue #10, branch copilot-today).
-R_ROUTE = "#10: not routed by supported_endpoints yet (/v1/messages, /responses)"
-R_HEADERS = "#10: Copilot CLI 1.0.102 identity not sent yet (API version, intent, interaction ids)"
-R_BODY = "#10: chat body keys differ from the reference (reasoning_effort, tool_choice)"
-R_ECHO = "#10: Gemini reasoning_text / reasoning_opaque not echoed on the next turn"
-R_IMAGE = "#10: image parts in the endpoint's own shape only once routed"
+# Reasons for PENDING entries (what main sends after copilot-today, issue #10).
+R_IDS = "#10: no X-Agent-Task-Id, X-Client-Machine-Id, X-Interaction-Id; X-Request-Id instead"
+R_INITIATOR = "#10: /models sent with X-Initiator: agent (the reference: user)"
+R_THINKING = (
+    "#10: /v1/messages without the reference's default thinking (adaptive) and output_config"
+)
+R_CACHE = (
+    "#10: /v1/messages: no cache_control on system / last message; thinking block not replayed"
+)
+R_RESPONSES = (
+    "#10: /responses: system as an input message, not instructions; no store/include/reasoning"
+)
+R_CHAT = "#10: chat without tool_choice and reasoning_effort (the reference: validated, medium)"
 
 PENDING: dict[str, str] = {
-    "test_request_structure[messages-turn-endpoint]": R_ROUTE,
-    "test_request_structure[messages-turn-header-set]": R_HEADERS,
-    "test_request_structure[messages-turn-header-values]": R_HEADERS,
-    "test_request_structure[messages-turn-body-keys]": R_ROUTE,
-    "test_request_structure[messages-turn-body-shape]": R_ROUTE,
-    "test_request_structure[messages-followup-endpoint]": R_ROUTE,
-    "test_request_structure[messages-followup-header-set]": R_HEADERS,
-    "test_request_structure[messages-followup-header-values]": R_HEADERS,
-    "test_request_structure[messages-followup-body-keys]": R_ROUTE,
-    "test_request_structure[messages-followup-body-shape]": R_ROUTE,
-    "test_request_structure[responses-turn-endpoint]": R_ROUTE,
-    "test_request_structure[responses-turn-header-set]": R_HEADERS,
-    "test_request_structure[responses-turn-header-values]": R_HEADERS,
-    "test_request_structure[responses-turn-body-keys]": R_ROUTE,
-    "test_request_structure[responses-turn-body-shape]": R_ROUTE,
-    "test_request_structure[responses-followup-endpoint]": R_ROUTE,
-    "test_request_structure[responses-followup-header-set]": R_HEADERS,
-    "test_request_structure[responses-followup-header-values]": R_HEADERS,
-    "test_request_structure[responses-followup-body-keys]": R_ROUTE,
-    "test_request_structure[responses-followup-body-shape]": R_ROUTE,
-    "test_request_structure[chat-turn-header-set]": R_HEADERS,
-    "test_request_structure[chat-turn-header-values]": R_HEADERS,
-    "test_request_structure[chat-turn-body-keys]": R_BODY,
-    "test_request_structure[chat-followup-header-set]": R_HEADERS,
-    "test_request_structure[chat-followup-header-values]": R_HEADERS,
-    "test_request_structure[chat-followup-body-keys]": R_BODY,
-    "test_request_structure[chat-followup-body-shape]": R_ECHO,
-    "test_image[messages]": R_IMAGE,
-    "test_image[responses]": R_IMAGE,
-    "test_identity[messages]": R_HEADERS,
-    "test_identity[responses]": R_HEADERS,
-    "test_identity[chat]": R_HEADERS,
-    "test_models_request[header-set]": R_HEADERS,
-    "test_models_request[header-values]": R_HEADERS,
+    "test_request_structure[messages-turn-header-set]": R_IDS,
+    "test_request_structure[messages-turn-body-keys]": R_THINKING,
+    "test_request_structure[messages-turn-body-shape]": R_CACHE,
+    "test_request_structure[messages-followup-header-set]": R_IDS,
+    "test_request_structure[messages-followup-body-keys]": R_THINKING,
+    "test_request_structure[messages-followup-body-shape]": R_CACHE,
+    "test_request_structure[responses-turn-header-set]": R_IDS,
+    "test_request_structure[responses-turn-body-keys]": R_RESPONSES,
+    "test_request_structure[responses-turn-body-shape]": R_RESPONSES,
+    "test_request_structure[responses-followup-header-set]": R_IDS,
+    "test_request_structure[responses-followup-body-keys]": R_RESPONSES,
+    "test_request_structure[responses-followup-body-shape]": R_RESPONSES,
+    "test_request_structure[chat-turn-header-set]": R_IDS,
+    "test_request_structure[chat-turn-body-keys]": R_CHAT,
+    "test_request_structure[chat-followup-header-set]": R_IDS,
+    "test_request_structure[chat-followup-body-keys]": R_CHAT,
+    "test_models_request[header-set]": R_IDS,
+    "test_models_request[header-values]": R_INITIATOR,
 }
 
 ASPECTS = ["endpoint", "header-set", "header-values", "body-keys", "body-shape"]
