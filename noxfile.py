@@ -99,7 +99,7 @@ def _point_env(point: str | None) -> dict[str, str]:
 @nox.session(python=False)
 def lint(session: nox.Session) -> None:
     """ruff check + ruff format --check (ruff from the `lint` group, in the current env)."""
-    paths = ["litellm_codex", "tests", "benchmarks", "noxfile.py"]
+    paths = ["litellm_codex", "tests", "benchmarks", "scripts", "noxfile.py"]
     session.run("python", "-m", "ruff", "check", *paths)
     session.run("python", "-m", "ruff", "format", "--check", *paths)
 
