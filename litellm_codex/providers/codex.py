@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
 import platform
 import threading
@@ -20,7 +21,7 @@ from typing import Any, ClassVar
 
 from litellm_codex import __version__
 from litellm_codex.auth._types import Access, CredentialSource
-from litellm_codex.errors import UpstreamError, upstream_error
+from litellm_codex.errors import UpstreamError
 from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
 from litellm_codex.translate.request import CODEX_PROFILE, build_responses_request
 from litellm_codex.translate.stream import ResponsesStreamTranslator
@@ -62,6 +63,7 @@ class CodexProvider(BaseProvider):
     """Handler for ``openai-codex/<model>`` (and the alias ``openai_codex/``)."""
 
     provider_name: ClassVar[str] = "openai-codex"
+    api_base_settings: ClassVar[tuple[str, ...]] = ("OPENAI_CODEX_API_BASE",)
     exposed_header_prefixes: ClassVar[tuple[str, ...]] = (
         "x-codex-",
         "x-ratelimit-",
@@ -125,41 +127,37 @@ class CodexProvider(BaseProvider):
     # -- model discovery --------------------------------------------------------------
 
     def list_models(
-        self, *, api_base: str | None = None, refresh: bool = False
+        self, *, api_base: str | None = None, refresh: bool = False, timeout: float | None = None
     ) -> list[dict[str, Any]]:
         """The backend's ``/models`` list (cached for ten minutes, revalidated by ETag)."""
         with self._models_lock:
             cached = self._models
         if cached is not None and not refresh and time.monotonic() - cached[0] < _MODELS_TTL:
             return cached[2]
-        creds = self.credentials()
-        access = creds.get()
-        headers = {
-            "originator": os.environ.get("OPENAI_CODEX_ORIGINATOR") or DEFAULT_ORIGINATOR,
-            **access.headers,
-        }
-        if cached is not None and cached[1]:
-            headers["if-none-match"] = cached[1]
-        url = f"{self.api_base(api_base)}/models"
-        client = self._sync_client()
-        response = client.get(
-            url, params={"client_version": CODEX_CLIENT_VERSION}, headers=headers, timeout=30
-        )
-        if response.status_code == 401:
-            access = creds.after_unauthorized(access)
-            headers.update(access.headers)
-            response = client.get(
-                url, params={"client_version": CODEX_CLIENT_VERSION}, headers=headers, timeout=30
+
+        def build(access: Access) -> UpstreamCall:
+            headers = {
+                "originator": os.environ.get("OPENAI_CODEX_ORIGINATOR") or DEFAULT_ORIGINATOR
+            }
+            if cached is not None and cached[1]:
+                headers["if-none-match"] = cached[1]
+            return UpstreamCall(
+                url=f"{self.api_base(api_base)}/models",
+                body={},
+                headers=headers,
+                stream=False,
+                method="GET",
+                params={"client_version": CODEX_CLIENT_VERSION},
             )
-        if response.status_code == 304 and cached is not None:
+
+        status, headers, body = self._fetch(build, timeout=timeout, api_base=api_base)
+        if status == 304 and cached is not None:
             models = cached[2]
-        elif response.is_error:
-            raise upstream_error(response.status_code, response.headers, response.content)
         else:
-            models = _visible(response.json())
+            models = _visible(json.loads(body or b"null"))
             self._register_rows(models)
         with self._models_lock:
-            self._models = (time.monotonic(), response.headers.get("etag", ""), models)
+            self._models = (time.monotonic(), headers.get("etag", ""), models)
         return models
 
     @staticmethod

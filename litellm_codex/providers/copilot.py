@@ -21,7 +21,7 @@ from litellm.types.utils import EmbeddingResponse
 from litellm.types.utils import Usage as LiteLLMUsage
 
 from litellm_codex.auth._types import Access, CredentialSource
-from litellm_codex.errors import UpstreamError, upstream_error
+from litellm_codex.errors import UpstreamError
 from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
 from litellm_codex.translate.copilot_chat import (
     CopilotChatStreamTranslator,
@@ -59,6 +59,7 @@ class CopilotProvider(BaseProvider):
     """Handler for ``github_copilot/<model>`` (and the alias ``github-copilot/``)."""
 
     provider_name: ClassVar[str] = "github_copilot"
+    api_base_settings: ClassVar[tuple[str, ...]] = ("GITHUB_COPILOT_API_BASE",)
     exposed_header_prefixes: ClassVar[tuple[str, ...]] = (
         "x-quota-snapshot-",
         "x-ratelimit-",
@@ -291,26 +292,27 @@ class CopilotProvider(BaseProvider):
         return self._store(base, response.json())
 
     def list_models(
-        self, *, api_base: str | None = None, refresh: bool = False
+        self, *, api_base: str | None = None, refresh: bool = False, timeout: float | None = None
     ) -> list[dict[str, Any]]:
         """Enabled chat models from ``/models`` (for ``litellm-codex models github-copilot``)."""
-        creds = self.credentials()
-        access = creds.get()
-        base = self.api_base(api_base, access)
-        if refresh:
-            with self._models_lock:
-                self._models.pop(base, None)
-        response = self._sync_client().get(
-            base + "/models", headers=self._models_headers(access), timeout=30
-        )
-        if response.status_code == 401:
-            access = creds.after_unauthorized(access)
-            response = self._sync_client().get(
-                base + "/models", headers=self._models_headers(access), timeout=30
+
+        planned: dict[str, str] = {}
+
+        def build(access: Access) -> UpstreamCall:
+            base = planned["base"] = self.api_base(api_base, access)
+            if refresh:
+                with self._models_lock:
+                    self._models.pop(base, None)
+            return UpstreamCall(
+                url=base + "/models",
+                body={},
+                headers=request_headers([], intent="model-access"),
+                stream=False,
+                method="GET",
             )
-        if response.is_error:
-            raise upstream_error(response.status_code, response.headers, response.content)
-        entries = self._store(base, response.json())
+
+        _, _, body = self._fetch(build, timeout=timeout, api_base=api_base)
+        entries = self._store(planned["base"], json.loads(body or b"null"))
         return [
             e
             for e in entries.values()
