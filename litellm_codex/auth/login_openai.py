@@ -252,8 +252,8 @@ def _make_handler(
                 self._reply(400, _page("State mismatch", "This request is not ours."))
                 return
             except LoginError as exc:
-                # Reply first, then finish: finishing lets the CLI exit, and a reply not
-                # yet written then reaches the browser as a reset connection.
+                # Reply first, then finish: finishing wakes the waiting CLI, which shuts this
+                # server down, and the browser would get a reset instead of the page.
                 self._reply(400, _page("Login failed", exc.message))
                 outcome.finish(None, exc)
                 return
@@ -266,8 +266,8 @@ def _make_handler(
                 self._reply(500, _page("Login failed", exc.message))
                 outcome.finish(None, exc)
                 return
-            outcome.finish(tokens, None)
             self._reply(302, headers={"Location": "/success"})
+            outcome.finish(tokens, None)
 
     return Handler
 
