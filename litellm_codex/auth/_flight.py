@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
-__all__ = ["DaemonPool", "SingleFlight", "credential_workers"]
+__all__ = ["DaemonPool", "SingleFlight", "SyncSingleFlight", "credential_workers", "sync_flight"]
 
 T = TypeVar("T")
 
@@ -75,8 +75,39 @@ class DaemonPool:
                 self._idle += 1
 
 
-#: The workers of credential steps (refresh, exchange, store reads), sync and async.
-credential_workers = DaemonPool(4, "litellm-codex-credentials")
+#: The workers of credential steps (refresh, exchange, store reads), sync and async. A
+#: step stuck on a silent token endpoint holds its worker until its own HTTP timeout, so
+#: the pool grows (steps are single-flighted, so it stays small in practice).
+credential_workers = DaemonPool(64, "litellm-codex-credentials")
+
+
+class SyncSingleFlight:
+    """Concurrent sync callers of the same step share one run in a worker thread."""
+
+    def __init__(self) -> None:
+        # Reentrant: a step that is already done runs its done-callback at once, in the
+        # thread that is still holding the lock in `submit`.
+        self._lock = threading.RLock()
+        self._inflight: dict[Hashable, concurrent.futures.Future[Any]] = {}
+
+    def submit(self, key: Hashable, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
+        """The in-flight run for ``key``, or a new one of ``fn``."""
+        with self._lock:
+            future = self._inflight.get(key)
+            if future is None:
+                future = credential_workers.submit(fn)
+                self._inflight[key] = future
+
+                def _done(done: concurrent.futures.Future[Any], key: Hashable = key) -> None:
+                    with self._lock:
+                        if self._inflight.get(key) is done:
+                            del self._inflight[key]
+
+                future.add_done_callback(_done)
+        return future
+
+
+sync_flight = SyncSingleFlight()
 
 
 class SingleFlight(Generic[T]):

@@ -213,6 +213,13 @@ class CodexCredentials:
             return access_for(login)
         return self._refresh(login.access_token, force=False)
 
+    def peek(self) -> Access | None:
+        """The access in memory when it needs no refresh (no I/O, no waiting), else ``None``."""
+        login = self._stored.value
+        if login is not None and not self._due(login):
+            return access_for(login)
+        return None
+
     async def aget(self) -> Access:
         """Async :meth:`get`: store reads and refreshes run in a worker thread, one per
         event loop however many tasks wait."""

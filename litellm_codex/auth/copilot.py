@@ -247,6 +247,13 @@ class CopilotCredentials:
             return self._access(login, token)
         return self._exchange(token.token if token else None, force=False)
 
+    def peek(self) -> Access | None:
+        """The access in memory when it needs no exchange (no I/O, no waiting), else ``None``."""
+        login, token = self._stored.value, self._token
+        if login is not None and token is not None and not self._due(token):
+            return self._access(login, token)
+        return None
+
     async def aget(self) -> Access:
         """Async :meth:`get`; concurrent tasks share one exchange in a worker thread."""
         login, token = self._stored.value, self._token

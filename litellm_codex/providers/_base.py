@@ -46,6 +46,7 @@ from collections.abc import (
     Awaitable,
     Callable,
     Generator,
+    Hashable,
     Iterator,
     Mapping,
 )
@@ -76,7 +77,7 @@ from litellm_codex._flow import (
     Sleep,
     call_flow,
 )
-from litellm_codex.auth._flight import credential_workers
+from litellm_codex.auth._flight import sync_flight
 from litellm_codex.auth._types import Access, CredentialSource
 from litellm_codex.errors import (
     ConfigurationError,
@@ -384,9 +385,12 @@ class BaseProvider(CustomLLM):
                 if isinstance(action, Send):
                     result = self._send(action, receive)
                 elif isinstance(action, GetAccess):
-                    result = _bounded(creds.get, action.deadline, "getting credentials")
+                    result = creds.peek() or _bounded(
+                        (id(creds), "get"), creds.get, action.deadline, "getting credentials"
+                    )
                 elif isinstance(action, Reauthorize):
                     result = _bounded(
+                        (id(creds), "401", action.stale.token),
                         functools.partial(creds.after_unauthorized, action.stale),
                         action.deadline,
                         "refreshing credentials after a 401",
@@ -584,7 +588,9 @@ class BaseProvider(CustomLLM):
                 if isinstance(action, Send):
                     result = await self._asend(action, receive)
                 elif isinstance(action, GetAccess):
-                    result = await _abounded(creds.aget(), action.deadline, "getting credentials")
+                    result = creds.peek() or await _abounded(
+                        creds.aget(), action.deadline, "getting credentials"
+                    )
                 elif isinstance(action, Reauthorize):
                     result = await _abounded(
                         creds.aafter_unauthorized(action.stale),
@@ -1037,11 +1043,12 @@ class _Watchdog:
 _watchdog = _Watchdog()
 
 
-def _bounded(fn: Callable[[], T], deadline: Deadline, stage: str) -> T:
+def _bounded(key: Hashable, fn: Callable[[], T], deadline: Deadline, stage: str) -> T:
     """Run ``fn`` (a credentials step that may wait on locks and the network) and wait for
-    it at most until the deadline. The step itself runs on in a daemon worker: a refresh
-    that has spent its refresh token must still store the new one, for the next call."""
-    future = credential_workers.submit(fn)
+    it at most until the deadline. The step runs in a daemon worker, shared by concurrent
+    callers with the same ``key``, and runs on when they stop waiting: a refresh that has
+    spent its refresh token must still store the new one, for the next call."""
+    future = sync_flight.submit(key, fn)
     try:
         return future.result(timeout=max(deadline.remaining(), 0.001))
     except concurrent.futures.TimeoutError:

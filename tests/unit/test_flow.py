@@ -164,3 +164,13 @@ def test_credentials_are_not_fetched_after_the_deadline() -> None:
     clock.now += 2
     with pytest.raises(DeadlineExceeded, match="getting credentials"):
         next(call_flow(Policy(), deadline))
+
+
+def test_sync_single_flight_with_a_step_that_is_already_done() -> None:
+    # A step that finishes before its done-callback is attached ran that callback in the
+    # thread still holding the lock: a deadlock before the lock was made reentrant.
+    from litellm_codex.auth._flight import SyncSingleFlight
+
+    flight = SyncSingleFlight()
+    for i in range(200):
+        assert flight.submit(("k", i), lambda i=i: i).result(timeout=5) == i
