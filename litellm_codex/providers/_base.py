@@ -1008,7 +1008,7 @@ class _Watchdog:
         if sock is None:
             yield
             return
-        entry = [deadline.at, next(self._seq), sock]
+        entry: list[Any] = [deadline.at, next(self._seq), sock, False]  # ..., fired
         with self._cond:
             heapq.heappush(self._heap, entry)
             if self._thread is None:
@@ -1019,6 +1019,11 @@ class _Watchdog:
             self._cond.notify()
         try:
             yield
+        except Exception as exc:
+            if entry[3] and not isinstance(exc, DeadlineExceeded):
+                # Whatever the shut-down socket made the read raise, it is the deadline.
+                raise deadline.exceeded("reading the response") from exc
+            raise
         finally:
             with self._cond:
                 entry[2] = None  # disarmed; popped lazily
@@ -1035,9 +1040,13 @@ class _Watchdog:
                 if delay > 0:
                     self._cond.wait(delay)
                     continue
-                sock = heapq.heappop(self._heap)[2]
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+                entry = heapq.heappop(self._heap)
+                entry[3] = True
+                with contextlib.suppress(OSError, ValueError):
+                    # socket.socket's own shutdown, also for an SSLSocket (whose override
+                    # would drop its SSL object under the reading thread): the read then
+                    # sees end of file.
+                    socket.socket.shutdown(entry[2], socket.SHUT_RDWR)
 
 
 _watchdog = _Watchdog()

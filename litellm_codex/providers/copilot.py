@@ -96,7 +96,7 @@ class CopilotProvider(BaseProvider):
     def build_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
         base = self.api_base(ctx.api_base, access)
         route = self._learnt.get((base, ctx.model)) or route_for(
-            ctx.model, self._entries(base, access)
+            ctx.model, self._entries(base, access, ctx.deadline.remaining())
         )
         return self._plan(ctx, base, route)
 
@@ -104,7 +104,9 @@ class CopilotProvider(BaseProvider):
         base = self.api_base(ctx.api_base, access)
         learnt = self._learnt.get((base, ctx.model))
         if learnt is None:
-            learnt = route_for(ctx.model, await self._aentries(base, access))
+            learnt = route_for(
+                ctx.model, await self._aentries(base, access, ctx.deadline.remaining())
+            )
         return self._plan(ctx, base, learnt)
 
     def on_error(
@@ -263,13 +265,17 @@ class CopilotProvider(BaseProvider):
         self._register_rows(list(entries.values()))
         return entries
 
-    def _entries(self, base: str, access: Access) -> dict[str, dict[str, Any]]:
+    def _entries(
+        self, base: str, access: Access, timeout: float = 15.0
+    ) -> dict[str, dict[str, Any]]:
         cached = self._fresh(base)
         if cached is not None:
             return cached
         try:
             response = self._sync_client().get(
-                base + "/models", headers=self._models_headers(access), timeout=15
+                base + "/models",
+                headers=self._models_headers(access),
+                timeout=max(0.001, min(timeout, 15.0)),  # within the call's deadline
             )
         except Exception:  # routing falls back to chat; the call itself reports real errors
             return {}
@@ -277,13 +283,17 @@ class CopilotProvider(BaseProvider):
             return {}
         return self._store(base, response.json())
 
-    async def _aentries(self, base: str, access: Access) -> dict[str, dict[str, Any]]:
+    async def _aentries(
+        self, base: str, access: Access, timeout: float = 15.0
+    ) -> dict[str, dict[str, Any]]:
         cached = self._fresh(base)
         if cached is not None:
             return cached
         try:
             response = await self._async_client().get(
-                base + "/models", headers=self._models_headers(access), timeout=15
+                base + "/models",
+                headers=self._models_headers(access),
+                timeout=max(0.001, min(timeout, 15.0)),  # within the call's deadline
             )
         except Exception:
             return {}

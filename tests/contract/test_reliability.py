@@ -189,6 +189,19 @@ def test_keepalives_without_content_are_bounded_by_timeout(
     assert took < 3.5
 
 
+@pytest.mark.parametrize("mode", ["completion", "astreaming"])
+def test_copilot_routing_lookup_is_within_the_deadline(
+    copilot: CopilotSimulator, mode: str
+) -> None:
+    # The first call to a Copilot base looks its model up in /models (routing): that wait
+    # is part of the call's deadline, not a fixed 15 s of its own.
+    copilot.script("GET", "/models", stall_handler(copilot, 30))
+    exc, took = timed(mode, COPILOT, timeout=1.5)
+    assert is_timeout(exc), repr(exc)
+    assert took < 3.5
+    assert copilot.calls_to("/models")
+
+
 def test_list_models_is_bounded_by_its_timeout(codex: ChatGPTSimulator) -> None:
     codex.script("GET", "/models", stall_handler(codex, 30))
     start = time.monotonic()
