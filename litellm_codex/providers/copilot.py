@@ -139,10 +139,7 @@ class CopilotProvider(BaseProvider):
         inputs = _embedding_inputs(kwargs.get("input"))
         try:
             response, _ = self._open(ctx, plan=lambda c, a: self._plan_embedding(c, a, inputs))
-            try:
-                body = response.read()
-            finally:
-                response.close()
+            body = self._read_body(response, ctx.deadline, self.max_body_bytes)  # closes it
             data = json.loads(body)
         except Exception as exc:
             raise self._convert(exc, ctx) from exc
@@ -158,10 +155,7 @@ class CopilotProvider(BaseProvider):
 
         try:
             response, _ = await self._aopen(ctx, plan=plan)
-            try:
-                body = await response.aread()
-            finally:
-                await response.aclose()
+            body = await self._aread_body(response, ctx.deadline, self.max_body_bytes)
             data = json.loads(body)
         except Exception as exc:
             raise self._convert(exc, ctx) from exc
