@@ -34,6 +34,7 @@ import filelock
 import httpx
 from pydantic import ValidationError
 
+from litellm_codex._trust import check_trusted
 from litellm_codex.auth._cache import ProcessWide, StoredLogin
 from litellm_codex.auth._flight import SingleFlight
 from litellm_codex.auth._types import Access
@@ -196,7 +197,9 @@ class CodexCredentials:
 
     def _client(self) -> httpx.Client:
         if self._http is None:
-            self._http = httpx.Client(timeout=_REFRESH_TIMEOUT)
+            self._http = httpx.Client(
+                timeout=_REFRESH_TIMEOUT, event_hooks={"request": [check_trusted]}
+            )
         return self._http
 
     def close(self) -> None:
@@ -510,7 +513,7 @@ def revoke(
         {"token": login.refresh_token, "token_type_hint": "refresh_token", "client_id": CLIENT_ID},
         {"token": login.access_token, "token_type_hint": "access_token"},
     ]
-    client = http or httpx.Client(timeout=timeout)
+    client = http or httpx.Client(timeout=timeout, event_hooks={"request": [check_trusted]})
     try:
         for payload in attempts:
             try:

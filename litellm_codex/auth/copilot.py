@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from litellm_codex._trust import check_trusted
 from litellm_codex.auth._cache import ProcessWide, StoredLogin
 from litellm_codex.auth._flight import SingleFlight
 from litellm_codex.auth._types import Access
@@ -228,7 +229,9 @@ class CopilotCredentials:
 
     def _client(self) -> httpx.Client:
         if self._http is None:
-            self._http = httpx.Client(timeout=_EXCHANGE_TIMEOUT)
+            self._http = httpx.Client(
+                timeout=_EXCHANGE_TIMEOUT, event_hooks={"request": [check_trusted]}
+            )
         return self._http
 
     def close(self) -> None:

@@ -29,7 +29,6 @@ import concurrent.futures
 import contextlib
 import functools
 import heapq
-import ipaddress
 import itertools
 import json
 import logging
@@ -77,10 +76,10 @@ from litellm_codex._flow import (
     Sleep,
     call_flow,
 )
+from litellm_codex._trust import acheck_trusted, check_trusted, is_trusted, untrusted_error
 from litellm_codex.auth._flight import sync_flight
 from litellm_codex.auth._types import Access, CredentialSource
 from litellm_codex.errors import (
-    ConfigurationError,
     DeadlineExceeded,
     ResponseTooLarge,
     StreamError,
@@ -1070,45 +1069,6 @@ async def _abounded(step: Awaitable[T], deadline: Deadline, stage: str) -> T:
         return await asyncio.wait_for(step, max(deadline.remaining(), 0.001))
     except asyncio.TimeoutError:
         raise deadline.exceeded(stage) from None
-
-
-# -- endpoint trust ------------------------------------------------------------------------
-
-
-def is_trusted(url: str | httpx.URL) -> bool:
-    """Whether credentials may go to ``url``: https, or plain http to a loopback host."""
-    parsed = httpx.URL(str(url))
-    if parsed.scheme == "https":
-        return True
-    if parsed.scheme != "http":
-        return False
-    host = parsed.host.rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def untrusted_error(url: str | httpx.URL, source: str) -> ConfigurationError:
-    parsed = httpx.URL(str(url))
-    origin = f"{parsed.scheme}://{parsed.netloc.decode('ascii', 'replace')}"
-    return ConfigurationError(
-        f"refusing to send credentials to {origin} ({source}): bearer tokens only go over "
-        "https, or plain http to localhost / 127.0.0.1 / ::1"
-    )
-
-
-def check_trusted(request: httpx.Request) -> None:
-    """httpx request hook of every provider client: no token over plain http elsewhere."""
-    if not is_trusted(request.url):
-        raise untrusted_error(request.url, "request URL")
-
-
-async def acheck_trusted(request: httpx.Request) -> None:
-    """Async :func:`check_trusted`."""
-    check_trusted(request)
 
 
 def _feed(
