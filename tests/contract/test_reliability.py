@@ -287,11 +287,11 @@ def test_token_endpoints_over_plain_http_are_refused(
     codex_auth.save_login(FileStore(), codex.issue_login(access_ttl=1))
     codex_auth.reset_codex_credentials()
     time.sleep(1.1)
-    with pytest.raises(litellm.BadRequestError, match="http://203.0.113.9"):
+    with pytest.raises(litellm.BadRequestError, match=r"http://203\.0\.113\.9"):
         call("completion", CODEX, num_retries=0, timeout=5)
     monkeypatch.setenv("GITHUB_COPILOT_GITHUB_API_URL", "http://203.0.113.9")
     copilot_auth.reset_copilot_credentials()
-    with pytest.raises(litellm.BadRequestError, match="http://203.0.113.9"):
+    with pytest.raises(litellm.BadRequestError, match=r"http://203\.0\.113\.9"):
         call("completion", COPILOT, num_retries=0, timeout=5)
     assert not codex.calls_to("/oauth/token") and not copilot.calls_to("/copilot_internal/v2/token")
 
