@@ -36,7 +36,7 @@ from typing import Any
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 HI = [{"role": "user", "content": "hello there"}]
-CODEX = "openai-codex/gpt-5.1-codex"
+CODEX = "openai-codex/gpt-6.2-sol"
 COPILOT = "github_copilot/gpt-4o"
 MODES = ("completion", "acompletion", "streaming", "astreaming")
 

@@ -143,8 +143,17 @@ class UpstreamCall:
     dropped: tuple[str, ...] = ()
     #: Free-form provider data (e.g. the endpoint chosen), for ``on_error``.
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The encoded body to send instead of ``body`` as JSON (e.g. zstd-compressed; the
+    #: provider sets the matching ``content-encoding`` header). ``body`` stays the truth.
+    content: bytes | None = None
     method: str = "POST"
     params: dict[str, str] | None = None
+
+    def payload(self) -> dict[str, Any]:
+        """``httpx.build_request`` keyword for the body (none for a GET)."""
+        if self.method != "POST":
+            return {}
+        return {"content": self.content} if self.content is not None else {"json": self.body}
 
 
 @functools.lru_cache(maxsize=4)
@@ -234,7 +243,7 @@ class BaseProvider(CustomLLM):
     @property
     def stream_idle_timeout(self) -> float:
         """Seconds without a byte after which a stream is ended with ``litellm.Timeout``."""
-        return _env_float("LITELLM_CODEX_STREAM_IDLE_TIMEOUT", 120.0)
+        return _env_float("LITELLM_CODEX_STREAM_IDLE_TIMEOUT", 300.0)
 
     @property
     def max_event_bytes(self) -> int:
@@ -372,8 +381,10 @@ class BaseProvider(CustomLLM):
         ctx: CallContext,
         receive: Callable[[httpx.Response, UpstreamCall, Deadline], Any],
         plan: Callable[[CallContext, Access], UpstreamCall] | None = None,
+        client: httpx.Client | None = None,
     ) -> Any:
-        """Perform :func:`~litellm_codex._flow.call_flow`'s actions, blocking."""
+        """Perform :func:`~litellm_codex._flow.call_flow`'s actions, blocking (on
+        ``client``, by default the provider's pool)."""
         plan = plan or self.build_call
         creds = self.credentials()
         flow = call_flow(self._policy(), ctx.deadline)
@@ -382,7 +393,7 @@ class BaseProvider(CustomLLM):
             while True:
                 action = flow.send(result)
                 if isinstance(action, Send):
-                    result = self._send(action, receive)
+                    result = self._send(action, receive, client)
                 elif isinstance(action, GetAccess):
                     result = creds.peek() or _bounded(
                         (id(creds), "get"), creds.get, action.deadline, "getting credentials"
@@ -408,12 +419,15 @@ class BaseProvider(CustomLLM):
             flow.close()
 
     def _send(
-        self, action: Send, receive: Callable[[httpx.Response, UpstreamCall, Deadline], Any]
+        self,
+        action: Send,
+        receive: Callable[[httpx.Response, UpstreamCall, Deadline], Any],
+        client: httpx.Client | None = None,
     ) -> Outcome:
         call: UpstreamCall = action.call
         deadline = action.deadline
         self._before_send(call, action.access)
-        client = self._sync_client()
+        client = client or self._sync_client()
         request = self._request(client, call, action.access, deadline)
         try:
             response = client.send(request, stream=True)
@@ -543,6 +557,7 @@ class BaseProvider(CustomLLM):
         *,
         timeout: float | None,
         api_base: str | None,
+        client: httpx.Client | None = None,
     ) -> tuple[int, httpx.Headers, bytes]:
         """A side request (``/models``) under the same policy and deadline as a call:
         ``(status, headers, body)`` of the first answer that is not an error."""
@@ -564,7 +579,7 @@ class BaseProvider(CustomLLM):
             return response.status_code, response.headers, body
 
         result: tuple[int, httpx.Headers, bytes] = self._run(
-            ctx, receive, lambda _ctx, access: build(access)
+            ctx, receive, lambda _ctx, access: build(access), client=client
         )
         return result
 
@@ -798,7 +813,7 @@ class BaseProvider(CustomLLM):
         return client.build_request(
             call.method,
             call.url,
-            json=call.body if call.method == "POST" else None,
+            **call.payload(),
             params=call.params,
             headers={**call.headers, **access.headers},
             timeout=self._timeout(deadline),
