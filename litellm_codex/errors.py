@@ -13,9 +13,13 @@ see the classes they know::
     │   └── StoreError                     the credential store cannot be read or written
     ├── LoginError                         an interactive login failed (denied, expired, ...)
     ├── ConfigurationError                 a parameter or setting we cannot honour
+    ├── DeadlineExceeded                   the call's `timeout` ran out (credentials,
+    │                                      retries, backoff, connect, headers or body)
     └── UpstreamError                      the upstream API answered with an error
         └── StreamError                    a stream broke: dropped, stalled, malformed,
-                                           ended without a final event, or failed in-band
+            │                              ended without a final event, or failed in-band
+            └── ResponseTooLarge           a line, event or body above the size limit
+                                           (never retried)
 
 :func:`to_litellm` maps them (status codes as the upstream gave them)::
 
@@ -29,6 +33,8 @@ see the classes they know::
     content-policy refusal            -> litellm.ContentPolicyViolationError (a BadRequestError)
     402 quota / 429                   -> litellm.RateLimitError (reset time in the message)
     408 / idle stream / timeouts      -> litellm.Timeout
+    DeadlineExceeded                  -> litellm.Timeout
+    ResponseTooLarge                  -> litellm.APIConnectionError (not retried by us)
     500, other 5xx                    -> litellm.InternalServerError
     502 / 503 / 504                   -> litellm.ServiceUnavailableError
     StreamError (no status)           -> litellm.APIConnectionError
@@ -47,15 +53,18 @@ from typing import Any
 __all__ = [
     "ConfigurationError",
     "CredentialsError",
+    "DeadlineExceeded",
     "LiteLLMCodexError",
     "LoginError",
     "LoginExpiredError",
     "NoAccessError",
     "NotLoggedInError",
+    "ResponseTooLarge",
     "StoreError",
     "StreamError",
     "UpstreamError",
     "cli_name",
+    "is_model_unavailable",
     "login_command",
     "parse_error_body",
     "redact",
@@ -167,6 +176,17 @@ class ConfigurationError(LiteLLMCodexError):
     """A parameter or setting that cannot be honoured; the message names it."""
 
 
+class DeadlineExceeded(LiteLLMCodexError):
+    """The call's deadline (LiteLLM's ``timeout``) passed; ``stage`` says where."""
+
+    def __init__(self, timeout: float, stage: str) -> None:
+        super().__init__(
+            f"request timed out after {timeout:g}s (the call's `timeout`) while {stage}"
+        )
+        self.timeout = timeout
+        self.stage = stage
+
+
 class UpstreamError(LiteLLMCodexError):
     """The upstream API answered with an error.
 
@@ -212,6 +232,23 @@ class StreamError(UpstreamError):
         )
         #: True when the stream was ended by the idle timeout.
         self.timed_out = timed_out
+
+
+class ResponseTooLarge(StreamError):
+    """The upstream sent a line, event or body larger than the configured limit.
+
+    Not retried: the same request would most likely get the same answer. ``setting`` is the
+    environment variable that raises the limit.
+    """
+
+    def __init__(self, what: str, limit: int, setting: str) -> None:
+        super().__init__(
+            f"upstream sent {what} larger than {limit:,} bytes; stopped reading "
+            f"(raise the limit with {setting})",
+            code="response_too_large",
+        )
+        self.limit = limit
+        self.setting = setting
 
 
 # --------------------------------------------------------------------------------------
@@ -290,6 +327,26 @@ def parse_error_body(body: bytes | str | Mapping[str, Any] | None) -> tuple[str 
     code = code or _first_str(data.get("code"))
     message = message or _first_str(data.get("message")) or (code or json.dumps(data)[:500])
     return code, message
+
+
+#: "The 'gpt-5.3-codex' model is not supported when using Codex with a ChatGPT account."
+#: (codex-chatgpt-backend.md §6), "The requested model is not supported." (github-copilot.md
+#: §errors). Not: "Unsupported value: 'low' is not supported with the 'x' model." (a bad
+#: parameter value, where a list of models would be beside the point).
+_MODEL_UNAVAILABLE = re.compile(
+    r"(?i)\bmodel\s+(?:'[^']*'\s+|\"[^\"]*\"\s+)?(?:is\s+)?not\s+(?:supported|available|found)"
+    r"|\bmodel\b[^.]{0,40}\bdoes\s+not\s+exist"
+)
+
+
+def is_model_unavailable(err: UpstreamError) -> bool:
+    """Whether ``err`` says the *model* is unknown or not available to the account.
+
+    Only then does a hint about available models belong in the message.
+    """
+    if err.code in _MODEL_CODES:
+        return True
+    return err.status in (400, 404, None) and bool(_MODEL_UNAVAILABLE.search(err.message))
 
 
 def _first_str(*values: Any) -> str | None:
@@ -403,7 +460,9 @@ def to_litellm(
         return litellm.AuthenticationError(message=msg(exc.message), **kw)
     if isinstance(exc, ConfigurationError):
         return litellm.BadRequestError(message=msg(exc.message), **kw)
-    if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+    if isinstance(exc, (httpx.TimeoutException, TimeoutError, DeadlineExceeded)):
+        if isinstance(exc, DeadlineExceeded):
+            return litellm.Timeout(message=msg(exc.message), **kw)
         return litellm.Timeout(message=msg(f"request timed out: {exc}"), **kw)
     if isinstance(exc, httpx.TransportError):
         return litellm.APIConnectionError(message=msg(f"connection failed: {exc!r}"), **kw)
@@ -423,6 +482,8 @@ def to_litellm(
 
     if isinstance(exc, StreamError) and exc.timed_out:
         return litellm.Timeout(message=msg(text), **kw)
+    if isinstance(exc, ResponseTooLarge):
+        return litellm.APIConnectionError(message=msg(text), **kw)
     if code in _CONTEXT_CODES or (status in (400, 413, None) and _CONTEXT_TEXT.search(text)):
         return litellm.ContextWindowExceededError(message=msg(text), response=response(400), **kw)
     if code in _NOT_INCLUDED_CODES:

@@ -19,6 +19,11 @@ Spec points handled (https://html.spec.whatwg.org/multipage/server-sent-events.h
 - At end of stream an unterminated event is dropped by the spec; :meth:`finish` with
   ``flush_partial=True`` (the default here) dispatches it anyway, because some upstreams
   close the connection right after the last ``data:`` line without the blank line.
+
+Memory is bounded: one line, and one event's accumulated ``data``, may hold at most
+``max_event_bytes`` (default :data:`DEFAULT_MAX_EVENT_BYTES`, 32 MiB; the provider reads
+``LITELLM_CODEX_MAX_EVENT_BYTES``). Past it :meth:`SSEDecoder.feed` raises
+:class:`~litellm_codex.errors.ResponseTooLarge` at once, without buffering the rest.
 """
 
 from __future__ import annotations
@@ -28,7 +33,15 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SSEDecoder", "ServerSentEvent", "aiter_sse", "iter_sse"]
+from litellm_codex.errors import ResponseTooLarge
+
+__all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEDecoder", "ServerSentEvent", "aiter_sse", "iter_sse"]
+
+#: Largest SSE line or event we buffer. Codex's largest events carry whole output items
+#: (an image generation result is a few MB of base64); 32 MiB leaves room for those.
+DEFAULT_MAX_EVENT_BYTES = 32 * 1024 * 1024
+#: The environment variable named in the error (read by the provider layer, not here).
+MAX_EVENT_SETTING = "LITELLM_CODEX_MAX_EVENT_BYTES"
 
 
 @dataclass(frozen=True)
@@ -48,7 +61,9 @@ class ServerSentEvent:
 class SSEDecoder:
     """Incremental decoder: ``feed(bytes) -> list[ServerSentEvent]`` and ``finish()``."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self._max = max_event_bytes
+        self._size = 0  # bytes of data accumulated in the current event
         self._buffer = bytearray()
         self._pending_cr = False  # last chunk ended in \r: a following \n belongs to it
         self._started = False
@@ -77,8 +92,12 @@ class SSEDecoder:
             cr = chunk.find(b"\r", i, lf if lf != -1 else n)
             end = cr if cr != -1 else lf
             if end == -1:
+                if len(buf) + n - i > self._max:
+                    self._too_large("a line")
                 buf += chunk[i:]
                 break
+            if len(buf) + end - i > self._max:
+                self._too_large("a line")
             buf += chunk[i:end]
             line = bytes(buf)
             buf.clear()
@@ -129,6 +148,9 @@ class SSEDecoder:
         if sep and value.startswith(" "):
             value = value[1:]
         if field == "data":
+            self._size += len(value) + 1
+            if self._size > self._max:
+                self._too_large("an event")
             self._data.append(value)
         elif field == "event":
             self._event = value
@@ -154,7 +176,13 @@ class SSEDecoder:
         self._reset()
         return event
 
+    def _too_large(self, what: str) -> None:
+        self._buffer.clear()
+        self._reset()
+        raise ResponseTooLarge(f"{what} in its event stream", self._max, MAX_EVENT_SETTING)
+
     def _reset(self) -> None:
+        self._size = 0
         self._data = []
         self._event = ""
         self._id = None

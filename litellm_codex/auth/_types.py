@@ -42,6 +42,11 @@ class CredentialSource(Protocol):
         """Async :meth:`get`."""
         ...
 
+    def peek(self) -> Access | None:
+        """The current access if it can be had without I/O or waiting, else ``None``
+        (lets a caller skip handing :meth:`get` to a worker thread)."""
+        ...
+
     def after_unauthorized(self, stale: Access) -> Access:
         """Called once after a 401 with the access that failed; returns a fresh one."""
         ...

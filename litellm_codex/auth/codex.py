@@ -35,6 +35,7 @@ import httpx
 from pydantic import ValidationError
 
 from litellm_codex import codex_client
+from litellm_codex._trust import check_trusted
 from litellm_codex.auth._cache import ProcessWide, StoredLogin
 from litellm_codex.auth._flight import SingleFlight
 from litellm_codex.auth._types import Access
@@ -197,7 +198,9 @@ class CodexCredentials:
 
     def _client(self) -> httpx.Client:
         if self._http is None:
-            self._http = httpx.Client(timeout=_REFRESH_TIMEOUT)
+            self._http = httpx.Client(
+                timeout=_REFRESH_TIMEOUT, event_hooks={"request": [check_trusted]}
+            )
         return self._http
 
     def close(self) -> None:
@@ -214,6 +217,13 @@ class CodexCredentials:
         if not self._due(login):
             return access_for(login)
         return self._refresh(login.access_token, force=False)
+
+    def peek(self) -> Access | None:
+        """The access in memory when it needs no refresh (no I/O, no waiting), else ``None``."""
+        login = self._stored.value
+        if login is not None and not self._due(login):
+            return access_for(login)
+        return None
 
     async def aget(self) -> Access:
         """Async :meth:`get`: store reads and refreshes run in a worker thread, one per
@@ -520,7 +530,7 @@ def revoke(
         {"token": login.refresh_token, "token_type_hint": "refresh_token", "client_id": CLIENT_ID},
         {"token": login.access_token, "token_type_hint": "access_token"},
     ]
-    client = http or httpx.Client(timeout=timeout)
+    client = http or httpx.Client(timeout=timeout, event_hooks={"request": [check_trusted]})
     try:
         for payload in attempts:
             try:

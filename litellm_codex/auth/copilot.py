@@ -32,6 +32,7 @@ import httpx
 from pydantic import ValidationError
 
 from litellm_codex import copilot_identity
+from litellm_codex._trust import check_trusted
 from litellm_codex.auth._cache import ProcessWide, StoredLogin
 from litellm_codex.auth._flight import SingleFlight
 from litellm_codex.auth._types import Access
@@ -261,7 +262,9 @@ class CopilotCredentials:
 
     def _client(self) -> httpx.Client:
         if self._http is None:
-            self._http = httpx.Client(timeout=_EXCHANGE_TIMEOUT)
+            self._http = httpx.Client(
+                timeout=_EXCHANGE_TIMEOUT, event_hooks={"request": [check_trusted]}
+            )
         return self._http
 
     def close(self) -> None:
@@ -279,6 +282,13 @@ class CopilotCredentials:
         if token is not None and not self._due(token):
             return self._access(login, token)
         return self._exchange(token.token if token else None, force=False)
+
+    def peek(self) -> Access | None:
+        """The access in memory when it needs no exchange (no I/O, no waiting), else ``None``."""
+        login, token = self._stored.value, self._token
+        if login is not None and token is not None and not self._due(token):
+            return self._access(login, token)
+        return None
 
     async def aget(self) -> Access:
         """Async :meth:`get`; concurrent tasks share one exchange in a worker thread."""

@@ -194,7 +194,9 @@ class FileStore:
 
     def _read_all(self, provider: str) -> dict[str, Any]:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            with open(self.path, "rb") as file:
+                _make_private(file.fileno(), self.path, provider)
+                text = file.read().decode("utf-8", "replace")
         except FileNotFoundError:
             return {}
         except OSError as exc:
@@ -242,6 +244,30 @@ class FileStore:
                 f"cannot write {self.path}: {exc.strerror or type(exc).__name__}",
                 provider=provider,
             ) from None
+
+
+def _make_private(fd: int, path: Path, provider: str) -> None:
+    """A credentials file others can read is fixed to 0600, with a warning; one we cannot
+    fix (owned by someone else) is refused. Never a silent 0644."""
+    if os.name != "posix":
+        return
+    mode = os.fstat(fd).st_mode & 0o777
+    if not mode & 0o077:
+        return
+    try:
+        os.fchmod(fd, mode & 0o700 | 0o600)
+    except OSError as exc:
+        raise StoreError(
+            f"{path} is readable by other users (mode {mode:04o}) and its mode cannot be "
+            f"changed ({exc.strerror or type(exc).__name__}); run `chmod 600 {path}`",
+            provider=provider,
+        ) from None
+    log.warning(
+        "%s was readable by other users (mode %04o); changed it to 0600. Anyone who read "
+        "it has your tokens: consider `litellm-codex logout` and logging in again",
+        path,
+        mode,
+    )
 
 
 def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:

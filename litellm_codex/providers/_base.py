@@ -25,11 +25,15 @@ halves mirror each other method by method: change one, change its twin.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import functools
+import heapq
 import itertools
+import json
 import logging
 import os
-import random
+import socket
 import ssl
 import threading
 import time
@@ -40,11 +44,13 @@ from collections.abc import (
     AsyncIterator,
     Awaitable,
     Callable,
+    Generator,
+    Hashable,
     Iterator,
     Mapping,
 )
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import httpx
 from litellm import CustomLLM
@@ -59,16 +65,40 @@ from litellm.types.utils import (
 )
 from litellm.types.utils import Usage as LiteLLMUsage
 
+from litellm_codex._flow import (
+    Deadline,
+    GetAccess,
+    Outcome,
+    Plan,
+    Policy,
+    Reauthorize,
+    Send,
+    Sleep,
+    call_flow,
+)
+from litellm_codex._trust import acheck_trusted, check_trusted, is_trusted, untrusted_error
+from litellm_codex.auth._flight import sync_flight
 from litellm_codex.auth._types import Access, CredentialSource
-from litellm_codex.errors import StreamError, UpstreamError, to_litellm, upstream_error
-from litellm_codex.sse import ServerSentEvent, SSEDecoder
+from litellm_codex.errors import (
+    DeadlineExceeded,
+    ResponseTooLarge,
+    StreamError,
+    UpstreamError,
+    is_model_unavailable,
+    to_litellm,
+    upstream_error,
+)
+from litellm_codex.sse import DEFAULT_MAX_EVENT_BYTES, MAX_EVENT_SETTING, SSEDecoder
 from litellm_codex.translate.chat import ChatAccumulator, ChatDelta, ChatFinish, ChatResult
+from litellm_codex.translate.stream import decode_event
+from litellm_codex.validate import validate_call
 
 __all__ = ["BaseProvider", "CallContext", "StreamTranslator", "UpstreamCall"]
 
 log = logging.getLogger("litellm_codex")
 
 Item = ChatDelta | ChatFinish
+T = TypeVar("T")
 
 
 class StreamTranslator(Protocol):
@@ -92,6 +122,10 @@ class CallContext:
     stream: bool
     litellm_params: dict[str, Any] = field(default_factory=dict)
     model_response: ModelResponse | None = None
+    #: The call's one deadline (``timeout``, else :data:`DEFAULT_TIMEOUT`), from its start.
+    deadline: Deadline = field(default_factory=lambda: Deadline(DEFAULT_TIMEOUT))
+    #: Names of parameters LiteLLM handed over in a shape we cannot use (see ``validate``).
+    invalid: tuple[str, ...] = ()
 
 
 @dataclass
@@ -112,9 +146,13 @@ class UpstreamCall:
     #: The encoded body to send instead of ``body`` as JSON (e.g. zstd-compressed; the
     #: provider sets the matching ``content-encoding`` header). ``body`` stays the truth.
     content: bytes | None = None
+    method: str = "POST"
+    params: dict[str, str] | None = None
 
     def payload(self) -> dict[str, Any]:
-        """``httpx.build_request`` keyword for the body."""
+        """``httpx.build_request`` keyword for the body (none for a GET)."""
+        if self.method != "POST":
+            return {}
         return {"content": self.content} if self.content is not None else {"json": self.body}
 
 
@@ -152,6 +190,9 @@ class BaseProvider(CustomLLM):
         "retry-after",
         "x-request-id",
     )
+
+    #: Environment variables that set the API base (named when they point elsewhere).
+    api_base_settings: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         super().__init__()
@@ -204,20 +245,29 @@ class BaseProvider(CustomLLM):
         """Seconds without a byte after which a stream is ended with ``litellm.Timeout``."""
         return _env_float("LITELLM_CODEX_STREAM_IDLE_TIMEOUT", 300.0)
 
-    def _timeout(self, ctx: CallContext) -> httpx.Timeout:
-        total = ctx.timeout if ctx.timeout and ctx.timeout > 0 else 600.0
-        return httpx.Timeout(
-            connect=min(total, 15.0),
-            read=min(total, self.stream_idle_timeout),
-            write=total,
-            pool=total,
-        )
+    @property
+    def max_event_bytes(self) -> int:
+        """Largest SSE line / event buffered (``LITELLM_CODEX_MAX_EVENT_BYTES``)."""
+        return int(_env_float(MAX_EVENT_SETTING, DEFAULT_MAX_EVENT_BYTES))
 
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, 30.0)
-        jitter = random.uniform(0.9, 1.1)  # noqa: S311  (jitter, not security)
-        return float(self.retry_base_delay * (2**attempt) * jitter)
+    @property
+    def max_body_bytes(self) -> int:
+        """Largest non-streamed body read (``LITELLM_CODEX_MAX_BODY_BYTES``)."""
+        return int(_env_float(MAX_BODY_SETTING, DEFAULT_MAX_BODY_BYTES))
+
+    def _policy(self) -> Policy:
+        return Policy(max_retries=self.max_retries, base_delay=self.retry_base_delay)
+
+    def _timeout(self, deadline: Deadline) -> httpx.Timeout:
+        # Each phase gets at most what is left of the call; a read also at most the idle
+        # timeout (a stream may then run past the deadline, one read at a time).
+        left = max(deadline.remaining(), 0.001)
+        return httpx.Timeout(
+            connect=min(left, 15.0),
+            read=min(left, self.stream_idle_timeout),
+            write=left,
+            pool=left,
+        )
 
     # -- clients ----------------------------------------------------------------------
 
@@ -228,6 +278,7 @@ class BaseProvider(CustomLLM):
                     verify=shared_ssl_context(),
                     limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
                     follow_redirects=False,
+                    event_hooks={"request": [check_trusted]},
                 )
             return self._client
 
@@ -241,6 +292,7 @@ class BaseProvider(CustomLLM):
                 verify=shared_ssl_context(),
                 limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
                 follow_redirects=False,
+                event_hooks={"request": [acheck_trusted]},
             )
             self._aclients[loop] = client
         return client
@@ -264,7 +316,8 @@ class BaseProvider(CustomLLM):
     def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:
         ctx = self._context(kwargs, stream=False)
         try:
-            result, headers = self._complete(ctx)
+            self.validate(ctx)
+            result, headers = self._run(ctx, self._receive_complete)
         except Exception as exc:
             raise self._convert(exc, ctx) from exc
         return self._model_response(ctx, result, headers)
@@ -272,7 +325,8 @@ class BaseProvider(CustomLLM):
     async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:
         ctx = self._context(kwargs, stream=False)
         try:
-            result, headers = await self._acomplete(ctx)
+            self.validate(ctx)
+            result, headers = await self._arun(ctx, self._areceive_complete)
         except Exception as exc:
             raise self._convert(exc, ctx) from exc
         return self._model_response(ctx, result, headers)
@@ -282,7 +336,8 @@ class BaseProvider(CustomLLM):
         # errors surface at call time, before the caller starts iterating.
         ctx = self._context(kwargs, stream=True)
         try:
-            response, head, items = self._open_stream(ctx)
+            self.validate(ctx)
+            response, head, items = self._run(ctx, self._receive_head)
         except Exception as exc:
             raise self._convert(exc, ctx) from exc
         return self._stream_chunks(ctx, response, head, items)
@@ -292,7 +347,8 @@ class BaseProvider(CustomLLM):
         # the call without awaiting it. Opening and retrying happen before the first yield.
         ctx = self._context(kwargs, stream=True)
         try:
-            response, head, items = await self._aopen_stream(ctx)
+            self.validate(ctx)
+            response, head, items = await self._arun(ctx, self._areceive_head)
         except Exception as exc:
             raise self._convert(exc, ctx) from exc
         try:
@@ -314,128 +370,161 @@ class BaseProvider(CustomLLM):
             await items.aclose()
             await response.aclose()
 
-    # -- pipeline: sync ---------------------------------------------------------------
+    def validate(self, ctx: CallContext) -> None:
+        """Refuse bad input before any network I/O (raises ``ConfigurationError``)."""
+        validate_call(ctx.messages, ctx.optional_params)
 
-    def _complete(self, ctx: CallContext) -> tuple[ChatResult, httpx.Headers]:
-        deadline = time.monotonic() + ctx.timeout if ctx.timeout else None
-        attempt = 0
-        while True:
-            response, call = self._open(ctx)
-            try:
-                if not call.stream:
-                    return self._parse_json(call, response.read()), response.headers
-                acc = ChatAccumulator()
-                for item in self._items(response, self._translator(call), deadline):
-                    acc.add(item)
-                return acc.result(), response.headers
-            except StreamError as exc:
-                # Nothing has reached the caller yet, so a broken stream can be re-run.
-                if not _retryable(exc) or attempt >= self.max_retries:
-                    raise
-            finally:
-                response.close()
-            time.sleep(self._backoff(attempt, None))
-            attempt += 1
+    # -- the driver: sync ---------------------------------------------------------------
 
-    def _open(
-        self, ctx: CallContext, plan: Callable[[CallContext, Access], UpstreamCall] | None = None
-    ) -> tuple[httpx.Response, UpstreamCall]:
+    def _run(
+        self,
+        ctx: CallContext,
+        receive: Callable[[httpx.Response, UpstreamCall, Deadline], Any],
+        plan: Callable[[CallContext, Access], UpstreamCall] | None = None,
+        client: httpx.Client | None = None,
+    ) -> Any:
+        """Perform :func:`~litellm_codex._flow.call_flow`'s actions, blocking (on
+        ``client``, by default the provider's pool)."""
         plan = plan or self.build_call
         creds = self.credentials()
-        access = creds.get()
-        call = plan(ctx, access)
-        client = self._sync_client()
-        attempt = 0
-        reauthed = replanned = False
-        while True:
-            self._before_send(call, access)
-            request = client.build_request(
-                "POST",
-                call.url,
-                **call.payload(),
-                headers={**call.headers, **access.headers},
-                timeout=self._timeout(ctx),
-            )
-            try:
-                response = client.send(request, stream=True)
-            except httpx.TransportError as exc:
-                if attempt < self.max_retries and not isinstance(exc, httpx.UnsupportedProtocol):
-                    time.sleep(self._backoff(attempt, None))
-                    attempt += 1
-                    continue
-                raise
-            if not response.is_error:
-                return response, call
-            body = response.read()
-            response.close()
-            err = upstream_error(response.status_code, response.headers, body)
-            if response.status_code == 401 and not reauthed:
-                reauthed = True
-                access = creds.after_unauthorized(access)
-                call = plan(ctx, access)
-                continue
-            if response.status_code >= 500 and attempt < self.max_retries:
-                time.sleep(self._backoff(attempt, err.retry_after))
-                attempt += 1
-                continue
-            new_call = None if replanned else self.on_error(err, ctx, call)
-            if new_call is not None:
-                replanned = True
-                call = new_call
-                continue
-            raise err
-
-    def _items(
-        self, response: httpx.Response, translator: StreamTranslator, deadline: float | None
-    ) -> Iterator[Item]:
-        decoder = SSEDecoder()
+        flow = call_flow(self._policy(), ctx.deadline)
+        result: Any = None
         try:
-            for chunk in response.iter_bytes():
-                items, error = _feed(translator, decoder.feed(chunk))
-                yield from items
-                if error is not None:
-                    raise error
-                if deadline is not None and time.monotonic() > deadline:
-                    raise StreamError("request timed out (caller's timeout)", timed_out=True)
-            items, error = _feed(translator, decoder.finish())
-            yield from items
-            if error is not None:
-                raise error
-        except httpx.TimeoutException as exc:
-            raise StreamError(
-                f"stream stalled: no data for {self.stream_idle_timeout:g}s", timed_out=True
-            ) from exc
-        except httpx.TransportError as exc:
-            raise StreamError(f"connection dropped mid-stream: {type(exc).__name__}") from exc
-        yield from translator.finish()
+            while True:
+                action = flow.send(result)
+                if isinstance(action, Send):
+                    result = self._send(action, receive, client)
+                elif isinstance(action, GetAccess):
+                    result = creds.peek() or _bounded(
+                        (id(creds), "get"), creds.get, action.deadline, "getting credentials"
+                    )
+                elif isinstance(action, Reauthorize):
+                    result = _bounded(
+                        (id(creds), "401", action.stale.token),
+                        functools.partial(creds.after_unauthorized, action.stale),
+                        action.deadline,
+                        "refreshing credentials after a 401",
+                    )
+                elif isinstance(action, Plan):
+                    self._check_bases(ctx, action.access)
+                    result = plan(ctx, action.access)
+                elif isinstance(action, Sleep):
+                    time.sleep(action.seconds)
+                    result = None
+                else:
+                    result = self.on_error(action.error, ctx, action.call)
+        except StopIteration as stop:
+            return stop.value
+        finally:
+            flow.close()
 
-    def _open_stream(self, ctx: CallContext) -> tuple[httpx.Response, list[Item], Iterator[Item]]:
-        """Open the stream and read it up to the first real item.
+    def _send(
+        self,
+        action: Send,
+        receive: Callable[[httpx.Response, UpstreamCall, Deadline], Any],
+        client: httpx.Client | None = None,
+    ) -> Outcome:
+        call: UpstreamCall = action.call
+        deadline = action.deadline
+        self._before_send(call, action.access)
+        client = client or self._sync_client()
+        request = self._request(client, call, action.access, deadline)
+        try:
+            response = client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            return Outcome(error=exc)
+        try:
+            if response.is_error or response.is_redirect:
+                body = self._read_body(response, deadline, _ERROR_BODY_LIMIT)
+                return Outcome(error=_status_error(response, body))
+            return Outcome(value=receive(response, call, deadline))
+        except (UpstreamError, httpx.TransportError) as exc:
+            response.close()
+            return Outcome(error=exc)
+        except BaseException:
+            response.close()
+            raise
+
+    def _read_body(self, response: httpx.Response, deadline: Deadline, limit: int) -> bytes:
+        """The whole body (then closed), within the deadline and ``limit`` bytes."""
+        _check_length(response, limit)
+        buf = bytearray()
+        try:
+            with _watchdog.guard(response, deadline):
+                for chunk in response.iter_bytes():
+                    buf += chunk
+                    if len(buf) > limit:
+                        raise ResponseTooLarge("a response body", limit, MAX_BODY_SETTING)
+                    if deadline.expired():
+                        raise deadline.exceeded("reading the response body")
+        except httpx.TransportError as exc:
+            raise _body_error(exc, deadline, self.stream_idle_timeout) from exc
+        finally:
+            response.close()
+        return bytes(buf)
+
+    def _receive_complete(
+        self, response: httpx.Response, call: UpstreamCall, deadline: Deadline
+    ) -> tuple[ChatResult, httpx.Headers]:
+        if not call.stream:
+            body = self._read_body(response, deadline, self.max_body_bytes)
+            return self._parse_json(call, body), response.headers
+        acc = ChatAccumulator()
+        try:
+            with _watchdog.guard(response, deadline):
+                for item in self._items(response, self._translator(call), deadline):
+                    acc.add(item)
+        finally:
+            response.close()
+        return acc.result(), response.headers
+
+    def _receive_head(
+        self, response: httpx.Response, call: UpstreamCall, deadline: Deadline
+    ) -> tuple[httpx.Response, list[Item], Generator[Item, None, None]]:
+        """Read the stream up to the first real item, within the deadline.
 
         Failures before any content (a ``response.failed`` for a too-long prompt, a
-        connection dropped early) then surface here as their own class, before LiteLLM
-        wraps the stream, and connection-level ones are retried like a 5xx.
+        connection dropped early) then surface at call time as their own class, before
+        LiteLLM wraps the stream, and connection-level ones are retried like a 5xx. The
+        rest of the stream is bounded by the idle timeout only.
         """
-        attempt = 0
-        while True:
-            response, call = self._open(ctx)
-            items = self._items(response, self._translator(call), deadline=None)
-            head: list[Item] = []
-            try:
+        watch = _Until(deadline)
+        items = self._items(response, self._translator(call), watch)
+        head: list[Item] = []
+        try:
+            with _watchdog.guard(response, deadline):
                 for item in items:
                     head.append(item)
                     if isinstance(item, ChatFinish) or not item.is_empty():
                         break
-                return response, head, items
-            except StreamError as exc:
-                response.close()
-                if not _retryable(exc) or attempt >= self.max_retries:
-                    raise
-            except BaseException:
-                response.close()
-                raise
-            time.sleep(self._backoff(attempt, None))
-            attempt += 1
+        except BaseException:
+            items.close()
+            raise
+        watch.deadline = None
+        return response, head, items
+
+    def _items(
+        self,
+        response: httpx.Response,
+        translator: StreamTranslator,
+        deadline: Deadline | _Until | None,
+    ) -> Generator[Item, None, None]:
+        watch = deadline if isinstance(deadline, _Until) else _Until(deadline)
+        decoder = SSEDecoder(max_event_bytes=self.max_event_bytes)
+        try:
+            for chunk in response.iter_bytes():
+                items, error = _feed(translator, decoder, chunk)
+                yield from items
+                if error is not None:
+                    raise error
+                watch.check()
+            items, error = _feed(translator, decoder, None)
+            yield from items
+            if error is not None:
+                raise error
+        except httpx.TransportError as exc:
+            raise _body_error(exc, watch.deadline, self.stream_idle_timeout) from exc
+        yield from translator.finish()
 
     def _stream_chunks(
         self, ctx: CallContext, response: httpx.Response, head: list[Item], items: Iterator[Item]
@@ -453,148 +542,281 @@ class BaseProvider(CustomLLM):
         finally:
             response.close()
 
-    # -- pipeline: async (mirror of the sync half) ------------------------------------
+    def _open(
+        self, ctx: CallContext, plan: Callable[[CallContext, Access], UpstreamCall] | None = None
+    ) -> tuple[httpx.Response, UpstreamCall]:
+        """Send with the full policy; return the open response (the caller reads it)."""
+        result: tuple[httpx.Response, UpstreamCall] = self._run(
+            ctx, lambda response, call, deadline: (response, call), plan
+        )
+        return result
 
-    async def _acomplete(self, ctx: CallContext) -> tuple[ChatResult, httpx.Headers]:
-        deadline = time.monotonic() + ctx.timeout if ctx.timeout else None
-        attempt = 0
-        while True:
-            response, call = await self._aopen(ctx)
+    def _fetch(
+        self,
+        build: Callable[[Access], UpstreamCall],
+        *,
+        timeout: float | None,
+        api_base: str | None,
+        client: httpx.Client | None = None,
+    ) -> tuple[int, httpx.Headers, bytes]:
+        """A side request (``/models``) under the same policy and deadline as a call:
+        ``(status, headers, body)`` of the first answer that is not an error."""
+        ctx = CallContext(
+            model="",
+            messages=[],
+            optional_params={},
+            headers={},
+            api_base=api_base,
+            timeout=timeout,
+            stream=False,
+            deadline=Deadline(timeout or DEFAULT_SIDE_TIMEOUT),
+        )
+
+        def receive(
+            response: httpx.Response, call: UpstreamCall, deadline: Deadline
+        ) -> tuple[int, httpx.Headers, bytes]:
+            body = self._read_body(response, deadline, self.max_body_bytes)
+            return response.status_code, response.headers, body
+
+        result: tuple[int, httpx.Headers, bytes] = self._run(
+            ctx, receive, lambda _ctx, access: build(access), client=client
+        )
+        return result
+
+    # -- the driver: async (mirror of the sync half) ----------------------------------
+
+    async def _arun(
+        self,
+        ctx: CallContext,
+        receive: Callable[[httpx.Response, UpstreamCall, Deadline], Awaitable[Any]],
+        plan: Callable[[CallContext, Access], Awaitable[UpstreamCall]] | None = None,
+    ) -> Any:
+        """Perform :func:`~litellm_codex._flow.call_flow`'s actions, awaiting."""
+        plan = plan or self.abuild_call
+        creds = self.credentials()
+        flow = call_flow(self._policy(), ctx.deadline)
+        result: Any = None
+        try:
+            while True:
+                action = flow.send(result)
+                if isinstance(action, Send):
+                    result = await self._asend(action, receive)
+                elif isinstance(action, GetAccess):
+                    result = creds.peek() or await _abounded(
+                        creds.aget(), action.deadline, "getting credentials"
+                    )
+                elif isinstance(action, Reauthorize):
+                    result = await _abounded(
+                        creds.aafter_unauthorized(action.stale),
+                        action.deadline,
+                        "refreshing credentials after a 401",
+                    )
+                elif isinstance(action, Plan):
+                    self._check_bases(ctx, action.access)
+                    result = await plan(ctx, action.access)
+                elif isinstance(action, Sleep):
+                    await asyncio.sleep(action.seconds)
+                    result = None
+                else:
+                    result = self.on_error(action.error, ctx, action.call)
+        except StopIteration as stop:
+            return stop.value
+        finally:
+            flow.close()
+
+    async def _asend(
+        self,
+        action: Send,
+        receive: Callable[[httpx.Response, UpstreamCall, Deadline], Awaitable[Any]],
+    ) -> Outcome:
+        call: UpstreamCall = action.call
+        deadline = action.deadline
+        self._before_send(call, action.access)
+        client = self._async_client()
+        request = self._request(client, call, action.access, deadline)
+        try:
+            response = await client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            return Outcome(error=exc)
+        try:
+            if response.is_error or response.is_redirect:
+                body = await self._aread_body(response, deadline, _ERROR_BODY_LIMIT)
+                return Outcome(error=_status_error(response, body))
             try:
-                if not call.stream:
-                    return self._parse_json(call, await response.aread()), response.headers
-                acc = ChatAccumulator()
-                async for item in self._aitems(response, self._translator(call), deadline):
-                    acc.add(item)
-                return acc.result(), response.headers
-            except StreamError as exc:
-                if not _retryable(exc) or attempt >= self.max_retries:
-                    raise
-            finally:
-                await response.aclose()
-            await asyncio.sleep(self._backoff(attempt, None))
-            attempt += 1
+                value = await asyncio.wait_for(
+                    receive(response, call, deadline), max(deadline.remaining(), 0.001)
+                )
+            except asyncio.TimeoutError:
+                raise deadline.exceeded("reading the response") from None
+            return Outcome(value=value)
+        except (UpstreamError, httpx.TransportError) as exc:
+            await response.aclose()
+            return Outcome(error=exc)
+        except BaseException:
+            await response.aclose()
+            raise
+
+    async def _aread_body(self, response: httpx.Response, deadline: Deadline, limit: int) -> bytes:
+        """Async :meth:`_read_body`."""
+        _check_length(response, limit)
+        buf = bytearray()
+
+        async def read() -> None:
+            async for chunk in response.aiter_bytes():
+                buf.extend(chunk)
+                if len(buf) > limit:
+                    raise ResponseTooLarge("a response body", limit, MAX_BODY_SETTING)
+
+        try:
+            await asyncio.wait_for(read(), max(deadline.remaining(), 0.001))
+        except asyncio.TimeoutError:
+            raise deadline.exceeded("reading the response body") from None
+        except httpx.TransportError as exc:
+            raise _body_error(exc, deadline, self.stream_idle_timeout) from exc
+        finally:
+            await response.aclose()
+        return bytes(buf)
+
+    async def _areceive_complete(
+        self, response: httpx.Response, call: UpstreamCall, deadline: Deadline
+    ) -> tuple[ChatResult, httpx.Headers]:
+        if not call.stream:
+            body = await self._aread_body(response, deadline, self.max_body_bytes)
+            return self._parse_json(call, body), response.headers
+        acc = ChatAccumulator()
+        items = self._aitems(response, self._translator(call), deadline)
+        try:
+            async for item in items:
+                acc.add(item)
+        finally:
+            await items.aclose()
+            await response.aclose()
+        return acc.result(), response.headers
+
+    async def _areceive_head(
+        self, response: httpx.Response, call: UpstreamCall, deadline: Deadline
+    ) -> tuple[httpx.Response, list[Item], AsyncGenerator[Item, None]]:
+        """Async :meth:`_receive_head` (the caller bounds it with the deadline)."""
+        watch = _Until(deadline)
+        items = self._aitems(response, self._translator(call), watch)
+        head: list[Item] = []
+        try:
+            async for item in items:
+                head.append(item)
+                if isinstance(item, ChatFinish) or not item.is_empty():
+                    break
+        except BaseException:
+            await items.aclose()
+            raise
+        watch.deadline = None
+        return response, head, items
+
+    async def _aitems(
+        self,
+        response: httpx.Response,
+        translator: StreamTranslator,
+        deadline: Deadline | _Until | None,
+    ) -> AsyncGenerator[Item, None]:
+        watch = deadline if isinstance(deadline, _Until) else _Until(deadline)
+        decoder = SSEDecoder(max_event_bytes=self.max_event_bytes)
+        try:
+            async for chunk in response.aiter_bytes():
+                items, error = _feed(translator, decoder, chunk)
+                for item in items:
+                    yield item
+                if error is not None:
+                    raise error
+                watch.check()
+            items, error = _feed(translator, decoder, None)
+            for item in items:
+                yield item
+            if error is not None:
+                raise error
+        except httpx.TransportError as exc:
+            raise _body_error(exc, watch.deadline, self.stream_idle_timeout) from exc
+        for item in translator.finish():
+            yield item
 
     async def _aopen(
         self,
         ctx: CallContext,
         plan: Callable[[CallContext, Access], Awaitable[UpstreamCall]] | None = None,
     ) -> tuple[httpx.Response, UpstreamCall]:
-        plan = plan or self.abuild_call
-        creds = self.credentials()
-        access = await creds.aget()
-        call = await plan(ctx, access)
-        client = self._async_client()
-        attempt = 0
-        reauthed = replanned = False
-        while True:
-            self._before_send(call, access)
-            request = client.build_request(
-                "POST",
-                call.url,
-                **call.payload(),
-                headers={**call.headers, **access.headers},
-                timeout=self._timeout(ctx),
-            )
-            try:
-                response = await client.send(request, stream=True)
-            except httpx.TransportError as exc:
-                if attempt < self.max_retries and not isinstance(exc, httpx.UnsupportedProtocol):
-                    await asyncio.sleep(self._backoff(attempt, None))
-                    attempt += 1
-                    continue
-                raise
-            if not response.is_error:
-                return response, call
-            body = await response.aread()
-            await response.aclose()
-            err = upstream_error(response.status_code, response.headers, body)
-            if response.status_code == 401 and not reauthed:
-                reauthed = True
-                access = await creds.aafter_unauthorized(access)
-                call = await plan(ctx, access)
-                continue
-            if response.status_code >= 500 and attempt < self.max_retries:
-                await asyncio.sleep(self._backoff(attempt, err.retry_after))
-                attempt += 1
-                continue
-            new_call = None if replanned else self.on_error(err, ctx, call)
-            if new_call is not None:
-                replanned = True
-                call = new_call
-                continue
-            raise err
+        """Async :meth:`_open`."""
 
-    async def _aopen_stream(
-        self, ctx: CallContext
-    ) -> tuple[httpx.Response, list[Item], AsyncGenerator[Item, None]]:
-        """Async :meth:`_open_stream`."""
-        attempt = 0
-        while True:
-            response, call = await self._aopen(ctx)
-            items = self._aitems(response, self._translator(call), deadline=None)
-            head: list[Item] = []
-            try:
-                async for item in items:
-                    head.append(item)
-                    if isinstance(item, ChatFinish) or not item.is_empty():
-                        break
-                return response, head, items
-            except StreamError as exc:
-                await items.aclose()
-                await response.aclose()
-                if not _retryable(exc) or attempt >= self.max_retries:
-                    raise
-            except BaseException:
-                await items.aclose()
-                await response.aclose()
-                raise
-            await asyncio.sleep(self._backoff(attempt, None))
-            attempt += 1
+        async def keep(
+            response: httpx.Response, call: UpstreamCall, deadline: Deadline
+        ) -> tuple[httpx.Response, UpstreamCall]:
+            return response, call
 
-    async def _aitems(
-        self, response: httpx.Response, translator: StreamTranslator, deadline: float | None
-    ) -> AsyncGenerator[Item, None]:
-        decoder = SSEDecoder()
-        try:
-            async for chunk in response.aiter_bytes():
-                items, error = _feed(translator, decoder.feed(chunk))
-                for item in items:
-                    yield item
-                if error is not None:
-                    raise error
-                if deadline is not None and time.monotonic() > deadline:
-                    raise StreamError("request timed out (caller's timeout)", timed_out=True)
-            items, error = _feed(translator, decoder.finish())
-            for item in items:
-                yield item
-            if error is not None:
-                raise error
-        except httpx.TimeoutException as exc:
-            raise StreamError(
-                f"stream stalled: no data for {self.stream_idle_timeout:g}s", timed_out=True
-            ) from exc
-        except httpx.TransportError as exc:
-            raise StreamError(f"connection dropped mid-stream: {type(exc).__name__}") from exc
-        for item in translator.finish():
-            yield item
+        result: tuple[httpx.Response, UpstreamCall] = await self._arun(ctx, keep, plan)
+        return result
 
     # -- shared helpers ---------------------------------------------------------------
 
     def _context(self, kwargs: Mapping[str, Any], *, stream: bool) -> CallContext:
-        timeout = kwargs.get("timeout")
-        if isinstance(timeout, httpx.Timeout):
-            timeout = timeout.read or timeout.connect
+        # Never raises: what cannot be used is recorded in `invalid` and refused by
+        # `validate`, inside the entry point's error conversion.
+        invalid: list[str] = []
+        timeout = _timeout_seconds(kwargs.get("timeout"))
+        if timeout is False:
+            invalid.append("timeout")
+            timeout = None
+        messages = kwargs.get("messages")
+        if messages is not None and not isinstance(messages, list):
+            invalid.append("messages")
+            messages = None
+        optional = kwargs.get("optional_params")
+        headers = kwargs.get("headers")
+        if headers is not None and not isinstance(headers, Mapping):
+            invalid.append("headers")
+            headers = None
+        api_base = kwargs.get("api_base") or None
+        if api_base is not None and not isinstance(api_base, str):
+            invalid.append("api_base")
+            api_base = None
         return CallContext(
             model=str(kwargs.get("model", "")),
-            messages=list(kwargs.get("messages") or []),
-            optional_params=dict(kwargs.get("optional_params") or {}),
-            headers={str(k): str(v) for k, v in (kwargs.get("headers") or {}).items()},
-            api_base=kwargs.get("api_base") or None,
-            timeout=float(timeout) if timeout else None,
+            messages=list(messages or []),
+            optional_params=dict(optional) if isinstance(optional, Mapping) else {},
+            headers={str(k): str(v) for k, v in (headers or {}).items()},
+            api_base=api_base,
+            timeout=timeout,
             stream=stream,
             litellm_params=dict(kwargs.get("litellm_params") or {}),
             model_response=kwargs.get("model_response"),
+            deadline=Deadline(timeout or DEFAULT_TIMEOUT),
+            invalid=tuple(invalid),
+        )
+
+    def _check_bases(self, ctx: CallContext, access: Access) -> None:
+        """Name the setting that points credentials at an untrusted host (the request hook
+        of the clients refuses such a request anyway)."""
+        if ctx.api_base and not is_trusted(ctx.api_base):
+            raise untrusted_error(ctx.api_base, "the `api_base` parameter")
+        for name in self.api_base_settings:
+            value = os.environ.get(name)
+            if value and not is_trusted(value):
+                raise untrusted_error(value, f"the environment variable {name}")
+        if access.api_base and not is_trusted(access.api_base):
+            raise untrusted_error(
+                access.api_base, f"the {self.provider_name} token's `endpoints.api`"
+            )
+
+    def _request(
+        self,
+        client: httpx.Client | httpx.AsyncClient,
+        call: UpstreamCall,
+        access: Access,
+        deadline: Deadline,
+    ) -> httpx.Request:
+        return client.build_request(
+            call.method,
+            call.url,
+            **call.payload(),
+            params=call.params,
+            headers={**call.headers, **access.headers},
+            timeout=self._timeout(deadline),
         )
 
     def _before_send(self, call: UpstreamCall, access: Access) -> None:
@@ -627,10 +849,17 @@ class BaseProvider(CustomLLM):
             data = _event_json(body.decode("utf-8", "replace"))
         except StreamError as exc:
             raise UpstreamError(f"upstream sent a body that is not JSON: {exc.message}") from exc
+        if not isinstance(data, Mapping):
+            raise UpstreamError(f"upstream sent a body that is not a JSON object: {body[:80]!r}")
         return call.parse_body(data)
 
     def _convert(self, exc: BaseException, ctx: CallContext) -> Exception:
-        hint = self.error_hint(exc, ctx) if isinstance(exc, UpstreamError) else None
+        # A hint (e.g. the models available) only when the error is about the model.
+        hint = (
+            self.error_hint(exc, ctx)
+            if isinstance(exc, UpstreamError) and is_model_unavailable(exc)
+            else None
+        )
         return to_litellm(exc, provider=self.provider_name, model=ctx.model, hint=hint)
 
     def _exposed_headers(self, headers: httpx.Headers) -> dict[str, str]:
@@ -723,19 +952,182 @@ class BaseProvider(CustomLLM):
         return response
 
 
+# -- deadline plumbing ---------------------------------------------------------------------
+
+#: Default deadline when LiteLLM passes no ``timeout`` (LiteLLM's own default is 600 s).
+DEFAULT_TIMEOUT = 600.0
+#: Deadline of a side request (``/models``) when the caller gives none.
+DEFAULT_SIDE_TIMEOUT = 30.0
+#: Largest non-streamed body read (JSON answers, embeddings); env ``LITELLM_CODEX_MAX_BODY_BYTES``.
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+MAX_BODY_SETTING = "LITELLM_CODEX_MAX_BODY_BYTES"
+#: Error bodies are only read for their message.
+_ERROR_BODY_LIMIT = 1024 * 1024
+
+
+class _Until:
+    """A deadline that applies while it is set (the head of a stream), then no longer."""
+
+    __slots__ = ("deadline",)
+
+    def __init__(self, deadline: Deadline | None) -> None:
+        self.deadline = deadline
+
+    def check(self) -> None:
+        if self.deadline is not None and self.deadline.expired():
+            raise self.deadline.exceeded("reading the response")
+
+
+def _body_error(
+    exc: httpx.TransportError, deadline: Deadline | None, idle: float
+) -> UpstreamError | DeadlineExceeded:
+    """What a transport failure while reading a body means."""
+    if deadline is not None and deadline.expired():
+        return deadline.exceeded("reading the response")
+    if isinstance(exc, httpx.TimeoutException):
+        return StreamError(f"stream stalled: no data for {idle:g}s", timed_out=True)
+    # Dropped mid-body: retryable (StreamError without status or code).
+    return StreamError(f"connection dropped mid-response: {type(exc).__name__}")
+
+
+def _status_error(response: httpx.Response, body: bytes) -> UpstreamError:
+    if response.is_redirect:
+        # Redirects are never followed: credentials must not travel to another host.
+        target = httpx.URL(response.headers.get("location", ""))
+        return UpstreamError(
+            f"upstream redirected to {target.scheme}://{target.host or '?'}; not followed "
+            "(credentials never go to another host; check the API base)",
+            status=response.status_code,
+        )
+    return upstream_error(response.status_code, response.headers, body)
+
+
+def _check_length(response: httpx.Response, limit: int) -> None:
+    length = response.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        response.close()
+        raise ResponseTooLarge("a response body", limit, MAX_BODY_SETTING)
+
+
+class _Watchdog:
+    """Shuts a socket down when its deadline passes, so a blocking read returns.
+
+    httpx's sync client cannot be cancelled and its read timeout applies per read, so a
+    body trickling one byte a second would never time out. One daemon thread keeps the
+    armed deadlines in a heap; a call disarms its entry when its read is over.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[list[Any]] = []
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    @contextlib.contextmanager
+    def guard(self, response: httpx.Response, deadline: Deadline) -> Iterator[None]:
+        stream = response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is None:
+            yield
+            return
+        entry: list[Any] = [deadline.at, next(self._seq), sock, False]  # ..., fired
+        with self._cond:
+            heapq.heappush(self._heap, entry)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="litellm-codex-deadlines", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+        try:
+            yield
+        except Exception as exc:
+            if entry[3] and not isinstance(exc, DeadlineExceeded):
+                # Whatever the shut-down socket made the read raise, it is the deadline.
+                raise deadline.exceeded("reading the response") from exc
+            raise
+        finally:
+            with self._cond:
+                entry[2] = None  # disarmed; popped lazily
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                while self._heap and self._heap[0][2] is None:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                delay = self._heap[0][0] - time.monotonic()
+                if delay > 0:
+                    self._cond.wait(delay)
+                    continue
+                entry = heapq.heappop(self._heap)
+                entry[3] = True
+                with contextlib.suppress(OSError, ValueError):
+                    # socket.socket's own shutdown, also for an SSLSocket (whose override
+                    # would drop its SSL object under the reading thread): the read then
+                    # sees end of file.
+                    socket.socket.shutdown(entry[2], socket.SHUT_RDWR)
+
+
+_watchdog = _Watchdog()
+
+
+def _bounded(key: Hashable, fn: Callable[[], T], deadline: Deadline, stage: str) -> T:
+    """Run ``fn`` (a credentials step that may wait on locks and the network) and wait for
+    it at most until the deadline. The step runs in a daemon worker, shared by concurrent
+    callers with the same ``key``, and runs on when they stop waiting: a refresh that has
+    spent its refresh token must still store the new one, for the next call."""
+    future = sync_flight.submit(key, fn)
+    try:
+        return future.result(timeout=max(deadline.remaining(), 0.001))
+    except concurrent.futures.TimeoutError:
+        raise deadline.exceeded(stage) from None
+
+
+async def _abounded(step: Awaitable[T], deadline: Deadline, stage: str) -> T:
+    """Async :func:`_bounded` (the credential managers shield the shared run)."""
+    try:
+        return await asyncio.wait_for(step, max(deadline.remaining(), 0.001))
+    except asyncio.TimeoutError:
+        raise deadline.exceeded(stage) from None
+
+
 def _feed(
-    translator: StreamTranslator, events: list[ServerSentEvent]
+    translator: StreamTranslator, decoder: SSEDecoder, chunk: bytes | None
 ) -> tuple[list[Item], StreamError | None]:
-    """Translate the events of one network read; return the items (coalesced) and the
-    error that ended them, if any, so items before an in-stream failure still go out."""
+    """Decode one network read (``None``: the end of the stream) and translate its events;
+    return the items (coalesced) and the error that ended them, if any, so items before
+    an in-stream failure still go out.
+
+    The one event path of production and tests: SSE decoding (bounded, see
+    :mod:`litellm_codex.sse`), :func:`~litellm_codex.translate.stream.decode_event`, the
+    translator. Whatever the upstream sends, the error is a :class:`StreamError`.
+    """
     batch: list[Item] = []
     try:
+        events = decoder.feed(chunk) if chunk is not None else decoder.finish()
         for event in events:
-            if event.data != "[DONE]":  # OpenAI-style streams end with `data: [DONE]`
-                batch.extend(translator.feed(_event_json(event.data)))
+            payload = decode_event(event)
+            if payload is not None:
+                batch.extend(_translate(translator, payload))
     except StreamError as exc:
         return _coalesce(batch), exc
     return _coalesce(batch), None
+
+
+def _translate(translator: StreamTranslator, payload: Mapping[str, Any]) -> list[Item]:
+    try:
+        return translator.feed(payload)
+    except StreamError:
+        raise
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
+        # A JSON object of the wrong shape (a field of the wrong type...): the same
+        # documented stream error as a frame that is not JSON at all.
+        raise StreamError(
+            f"malformed stream event ({type(exc).__name__}): {json.dumps(payload)[:200]}"
+        ) from exc
 
 
 def _coalesce(items: list[Item]) -> list[Item]:
@@ -772,10 +1164,23 @@ def _coalesce(items: list[Item]) -> list[Item]:
     return out
 
 
-def _retryable(exc: StreamError) -> bool:
-    """A stream that broke at the connection level (dropped, ended early); not a stall,
-    not a failure the upstream reported."""
-    return exc.status is None and exc.code is None and not exc.timed_out
+def _timeout_seconds(value: Any) -> float | bool | None:
+    """LiteLLM's ``timeout`` as seconds; ``None`` when unset, ``False`` when unusable."""
+    if value is None:
+        return None
+    if isinstance(value, httpx.Timeout):
+        value = value.read or value.connect
+        if value is None:
+            return None
+    if isinstance(value, bool):
+        return False
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return False
+    if seconds != seconds or seconds < 0:  # NaN or negative
+        return False
+    return seconds or None
 
 
 def _chunk_id() -> str:
@@ -783,8 +1188,6 @@ def _chunk_id() -> str:
 
 
 def _event_json(data: str) -> Any:
-    import json
-
     try:
         return json.loads(data)
     except ValueError as exc:

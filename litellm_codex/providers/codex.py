@@ -31,9 +31,10 @@ from typing import Any, ClassVar
 import httpx
 
 from litellm_codex import codex_client
+from litellm_codex._trust import check_trusted
 from litellm_codex.auth._types import Access, CredentialSource
 from litellm_codex.codex_catalog import CodexCatalog, ModelSpec, codex_catalog
-from litellm_codex.errors import UpstreamError, upstream_error
+from litellm_codex.errors import UpstreamError
 from litellm_codex.providers._base import (
     BaseProvider,
     CallContext,
@@ -99,6 +100,7 @@ class CodexProvider(BaseProvider):
     """Handler for ``openai-codex/<model>`` (and the alias ``openai_codex/``)."""
 
     provider_name: ClassVar[str] = "openai-codex"
+    api_base_settings: ClassVar[tuple[str, ...]] = ("OPENAI_CODEX_API_BASE",)
     exposed_header_prefixes: ClassVar[tuple[str, ...]] = (
         "x-codex-",
         "x-ratelimit-",
@@ -239,7 +241,11 @@ class CodexProvider(BaseProvider):
             try:
                 # A client of its own: the request pools stay the callers' alone.
                 with (
-                    httpx.Client(verify=shared_ssl_context(), follow_redirects=False) as client,
+                    httpx.Client(
+                        verify=shared_ssl_context(),
+                        follow_redirects=False,
+                        event_hooks={"request": [check_trusted]},
+                    ) as client,
                     self._models_lock,
                 ):
                     self._fetch_models(api_base, client)
@@ -254,53 +260,57 @@ class CodexProvider(BaseProvider):
     # -- model discovery --------------------------------------------------------------
 
     def list_models(
-        self, *, api_base: str | None = None, refresh: bool = False
+        self, *, api_base: str | None = None, refresh: bool = False, timeout: float | None = None
     ) -> list[dict[str, Any]]:
         """The backend's ``/models`` entries, revalidated by ETag into the shared catalog.
 
         Falls back to nothing: errors propagate (the CLI reports them). Without
-        ``refresh`` a catalog fetched within the TTL is served from memory.
+        ``refresh`` a catalog fetched within the TTL is served from memory. ``timeout``
+        bounds the whole fetch (credentials included), as for a completion.
         """
         catalog = self.catalog
         if not refresh and catalog.is_live() and not catalog.stale():
             return catalog.models()
         with self._models_lock:
-            self._fetch_models(api_base, self._sync_client())
+            self._fetch_models(api_base, self._sync_client(), timeout=timeout)
         return catalog.models()
 
-    def _fetch_models(self, api_base: str | None, client: httpx.Client) -> None:
+    def _fetch_models(
+        self, api_base: str | None, client: httpx.Client, *, timeout: float | None = None
+    ) -> None:
         catalog = self.catalog
-        creds = self.credentials()
-        access = creds.get()
         version = codex_client.client_version()
         origin = codex_client.originator()
-        headers = {
-            codex_client.HEADER_VERSION: version,
-            "originator": origin,
-            "user-agent": codex_client.user_agent(version, origin),
-            **access.headers,
-        }
-        if catalog.is_live() and catalog.etag:
-            headers["if-none-match"] = catalog.etag
-        url = f"{self.api_base(api_base)}/models"
-        params = {"client_version": version}
-        response = client.get(url, params=params, headers=headers, timeout=30)
-        if response.status_code == 401:
-            access = creds.after_unauthorized(access)
-            headers.update(access.headers)
-            response = client.get(url, params=params, headers=headers, timeout=30)
-        if response.status_code == 304 and catalog.is_live():
+
+        def build(access: Access) -> UpstreamCall:
+            headers = {
+                codex_client.HEADER_VERSION: version,
+                "originator": origin,
+                "user-agent": codex_client.user_agent(version, origin),
+            }
+            if catalog.is_live() and catalog.etag:
+                headers["if-none-match"] = catalog.etag
+            return UpstreamCall(
+                url=f"{self.api_base(api_base)}/models",
+                body={},
+                headers=headers,
+                stream=False,
+                method="GET",
+                params={"client_version": version},
+            )
+
+        # The same policy and deadline as a call (401 -> refresh once, 5xx retried).
+        status, headers, content = self._fetch(
+            build, timeout=timeout, api_base=api_base, client=client
+        )
+        if status == 304 and catalog.is_live():
             catalog.touch()
             return
-        if response.is_error:
-            raise upstream_error(response.status_code, response.headers, response.content)
         try:
-            body = response.json()
+            body = json.loads(content)
         except ValueError:
             raise UpstreamError("the Codex backend's /models answer is not JSON") from None
-        if catalog.update(
-            body, etag=response.headers.get("etag", ""), source=f"live /models ({version})"
-        ):
+        if catalog.update(body, etag=headers.get("etag", ""), source=f"live /models ({version})"):
             self._register_rows(catalog.models())
 
     def describe_models(self, models: list[dict[str, Any]]) -> list[str]:

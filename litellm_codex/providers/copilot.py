@@ -23,7 +23,7 @@ from litellm.types.utils import Usage as LiteLLMUsage
 
 from litellm_codex import copilot_identity
 from litellm_codex.auth._types import Access, CredentialSource
-from litellm_codex.errors import UpstreamError, to_litellm, upstream_error
+from litellm_codex.errors import UpstreamError, to_litellm
 from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
 from litellm_codex.translate import _litellm_anthropic
 from litellm_codex.translate.copilot_chat import (
@@ -94,6 +94,7 @@ class CopilotProvider(BaseProvider):
     """Handler for ``github_copilot/<model>`` (and the alias ``github-copilot/``)."""
 
     provider_name: ClassVar[str] = "github_copilot"
+    api_base_settings: ClassVar[tuple[str, ...]] = ("GITHUB_COPILOT_API_BASE",)
     exposed_header_prefixes: ClassVar[tuple[str, ...]] = (
         "x-quota-snapshot-",
         "x-ratelimit-",
@@ -134,7 +135,7 @@ class CopilotProvider(BaseProvider):
         learnt = self._learnt.get((base, ctx.model))
         if learnt is not None:  # no /models lookup for a route an answer taught us
             return self._plan(ctx, base, learnt)
-        entries = self._entries(base, access)
+        entries = self._entries(base, access, ctx.deadline.remaining())
         return self._plan(ctx, base, route_for(ctx.model, entries), _max_output(ctx.model, entries))
 
     async def abuild_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
@@ -142,7 +143,7 @@ class CopilotProvider(BaseProvider):
         learnt = self._learnt.get((base, ctx.model))
         if learnt is not None:
             return self._plan(ctx, base, learnt)
-        entries = await self._aentries(base, access)
+        entries = await self._aentries(base, access, ctx.deadline.remaining())
         return self._plan(ctx, base, route_for(ctx.model, entries), _max_output(ctx.model, entries))
 
     def on_error(
@@ -199,10 +200,7 @@ class CopilotProvider(BaseProvider):
         inputs = _embedding_inputs(kwargs.get("input"))
         try:
             response, _ = self._open(ctx, plan=lambda c, a: self._plan_embedding(c, a, inputs))
-            try:
-                body = response.read()
-            finally:
-                response.close()
+            body = self._read_body(response, ctx.deadline, self.max_body_bytes)  # closes it
             data = json.loads(body)
         except Exception as exc:
             raise self._convert(exc, ctx) from exc
@@ -218,10 +216,7 @@ class CopilotProvider(BaseProvider):
 
         try:
             response, _ = await self._aopen(ctx, plan=plan)
-            try:
-                body = await response.aread()
-            finally:
-                await response.aclose()
+            body = await self._aread_body(response, ctx.deadline, self.max_body_bytes)
             data = json.loads(body)
         except Exception as exc:
             raise self._convert(exc, ctx) from exc
@@ -345,13 +340,17 @@ class CopilotProvider(BaseProvider):
         self._register_rows(list(entries.values()))
         return entries
 
-    def _entries(self, base: str, access: Access) -> dict[str, dict[str, Any]]:
+    def _entries(
+        self, base: str, access: Access, timeout: float = 15.0
+    ) -> dict[str, dict[str, Any]]:
         cached = self._fresh(base)
         if cached is not None:
             return cached
         try:
             response = self._sync_client().get(
-                base + "/models", headers=self._models_headers(access), timeout=15
+                base + "/models",
+                headers=self._models_headers(access),
+                timeout=max(0.001, min(timeout, 15.0)),  # within the call's deadline
             )
         except Exception:  # routing falls back to chat; the call itself reports real errors
             return {}
@@ -359,13 +358,17 @@ class CopilotProvider(BaseProvider):
             return {}
         return self._store(base, response.json())
 
-    async def _aentries(self, base: str, access: Access) -> dict[str, dict[str, Any]]:
+    async def _aentries(
+        self, base: str, access: Access, timeout: float = 15.0
+    ) -> dict[str, dict[str, Any]]:
         cached = self._fresh(base)
         if cached is not None:
             return cached
         try:
             response = await self._async_client().get(
-                base + "/models", headers=self._models_headers(access), timeout=15
+                base + "/models",
+                headers=self._models_headers(access),
+                timeout=max(0.001, min(timeout, 15.0)),  # within the call's deadline
             )
         except Exception:
             return {}
@@ -374,26 +377,27 @@ class CopilotProvider(BaseProvider):
         return self._store(base, response.json())
 
     def list_models(
-        self, *, api_base: str | None = None, refresh: bool = False
+        self, *, api_base: str | None = None, refresh: bool = False, timeout: float | None = None
     ) -> list[dict[str, Any]]:
-        """Enabled chat models from ``/models`` (for ``litellm-codex models github-copilot``)."""
-        creds = self.credentials()
-        access = creds.get()
-        base = self.api_base(api_base, access)
-        if refresh:
-            with self._models_lock:
-                self._models.pop(base, None)
-        response = self._sync_client().get(
-            base + "/models", headers=self._models_headers(access), timeout=30
-        )
-        if response.status_code == 401:
-            access = creds.after_unauthorized(access)
-            response = self._sync_client().get(
-                base + "/models", headers=self._models_headers(access), timeout=30
+        """Enabled chat models from ``/models`` (for ``litellm-codex models github-copilot``);
+        the same policy and deadline as a call (401 -> re-exchange once, 5xx retried)."""
+        planned: dict[str, str] = {}
+
+        def build(access: Access) -> UpstreamCall:
+            base = planned["base"] = self.api_base(api_base, access)
+            if refresh:
+                with self._models_lock:
+                    self._models.pop(base, None)
+            return UpstreamCall(
+                url=base + "/models",
+                body={},
+                headers=request_headers([]),
+                stream=False,
+                method="GET",
             )
-        if response.is_error:
-            raise upstream_error(response.status_code, response.headers, response.content)
-        entries = self._store(base, response.json())
+
+        _, _, body = self._fetch(build, timeout=timeout, api_base=api_base)
+        entries = self._store(planned["base"], json.loads(body or b"null"))
         return _enabled(entries.values())
 
     @staticmethod

@@ -49,3 +49,34 @@ def test_quick_benchmark_runs(tmp_path: Path) -> None:
     assert not [n for n in report["notes"] if n.startswith("litellm-codex") and "unexpected" in n]
     assert report["sides"]["builtin"].get("imported_litellm_codex") is False
     assert report["sides"]["raw"]["imported_litellm"] is False
+
+
+def test_fault_load_run(tmp_path: Path) -> None:
+    # The load half of `python -m benchmarks.faults` (the matrix is covered, fault by
+    # fault, in tests/contract/test_reliability.py).
+    out = tmp_path / "faults.json"
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    env.pop("PYTHONPATH", None)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.faults",
+            "--no-matrix",
+            "--calls",
+            "80",
+            "--json",
+            str(out),
+        ],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    load = json.loads(out.read_text())["load"]
+    assert load["calls"] == 80 and load["injected_faults"] == 4
+    assert load["failed"] == 0, load["failures"]

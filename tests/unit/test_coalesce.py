@@ -8,7 +8,7 @@ import pytest
 
 from litellm_codex.errors import StreamError
 from litellm_codex.providers._base import _coalesce, _feed
-from litellm_codex.sse import ServerSentEvent
+from litellm_codex.sse import SSEDecoder
 from litellm_codex.translate.chat import ChatDelta, ChatFinish, ToolCallDelta
 
 CALL = ToolCallDelta(0, id="c", name="f", arguments="{}")
@@ -53,26 +53,42 @@ class _Translator:
     def feed(self, event: Any) -> list[Any]:
         if event.get("fail"):
             raise StreamError("failed in band", code="server_error")
-        return [ChatDelta(content=event["t"])]
+        return [ChatDelta(content=event["t"] + "")]  # TypeError for a non-string
 
     def finish(self) -> list[Any]:
         return []
 
 
+def _frames(*data: str) -> bytes:
+    return b"".join(f"data: {d}\n\n".encode() for d in data)
+
+
 def test_feed_keeps_items_before_an_in_band_failure() -> None:
-    events = [
-        ServerSentEvent('{"t": "a"}'),
-        ServerSentEvent("[DONE]"),
-        ServerSentEvent('{"t": "b"}'),
-        ServerSentEvent('{"fail": true}'),
-        ServerSentEvent('{"t": "never"}'),
-    ]
-    items, error = _feed(_Translator(), events)
+    chunk = _frames('{"t": "a"}', "[DONE]", '{"t": "b"}', '{"fail": true}', '{"t": "never"}')
+    items, error = _feed(_Translator(), SSEDecoder(), chunk)
     assert items == [ChatDelta(content="ab")]
     assert isinstance(error, StreamError)
 
 
 def test_feed_reports_malformed_json() -> None:
-    items, error = _feed(_Translator(), [ServerSentEvent('{"t": "a"}'), ServerSentEvent("{oops")])
+    items, error = _feed(_Translator(), SSEDecoder(), _frames('{"t": "a"}', "{oops"))
     assert items == [ChatDelta(content="a")]
     assert error is not None and "malformed" in error.message
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["[1,2]", '"text"', "42", "null", '{"t": 5}', '{"u": 1}'],
+    ids=["list", "string", "number", "null", "wrong-field-type", "missing-field"],
+)
+def test_feed_turns_every_malformed_shape_into_a_stream_error(data: str) -> None:
+    # Before: `data: [1,2]` reached the translator and left as AttributeError.
+    items, error = _feed(_Translator(), SSEDecoder(), _frames('{"t": "a"}', data))
+    assert items == [ChatDelta(content="a")]
+    assert isinstance(error, StreamError) and "malformed" in error.message
+
+
+def test_feed_at_end_of_stream_flushes_the_last_event() -> None:
+    decoder = SSEDecoder()
+    assert _feed(_Translator(), decoder, b'data: {"t": "z"}') == ([], None)
+    assert _feed(_Translator(), decoder, None) == ([ChatDelta(content="z")], None)

@@ -110,3 +110,30 @@ async def test_async_wrapper_matches_sync() -> None:
             yield data[i : i + 3]
 
     assert [e async for e in aiter_sse(chunks())] == EXPECTED
+
+
+# -- bounded memory (issue #13) ------------------------------------------------------------
+
+
+def test_a_line_longer_than_the_limit_is_refused_without_buffering_it() -> None:
+    from litellm_codex.errors import ResponseTooLarge
+
+    decoder = SSEDecoder(max_event_bytes=1024)
+    decoder.feed(b"data: " + b"x" * 1000)
+    with pytest.raises(ResponseTooLarge, match="LITELLM_CODEX_MAX_EVENT_BYTES"):
+        decoder.feed(b"x" * 100)
+    assert len(decoder._buffer) == 0
+
+
+def test_an_event_of_many_lines_is_limited_too() -> None:
+    from litellm_codex.errors import ResponseTooLarge
+
+    decoder = SSEDecoder(max_event_bytes=1024)
+    with pytest.raises(ResponseTooLarge):
+        decoder.feed(b"data: " + b"y" * 500 + b"\n" + b"data: " + b"y" * 600 + b"\n")
+
+
+def test_events_under_the_limit_pass_one_after_another() -> None:
+    decoder = SSEDecoder(max_event_bytes=1024)
+    for _ in range(10):
+        assert [e.data for e in decoder.feed(b"data: " + b"z" * 900 + b"\n\n")] == ["z" * 900]
