@@ -1,0 +1,132 @@
+"""The proxy for a team (SPEC §6): several workers, processes and replicas share one login.
+
+Real ``litellm --config examples/proxy/config.yaml`` proxies (with ``--num_workers``),
+real SDK processes, the ChatGPT and Copilot simulators in this process. The assertion
+that matters is the auth simulator's count of refresh grants: a Codex refresh token is
+single-use, so a second refresh would log everybody out.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from litellm_codex.auth import codex as codex_auth
+from litellm_codex.auth import copilot as copilot_auth
+from litellm_codex.auth.store import FileStore
+from litellm_codex.testing.chatgpt import ChatGPTSimulator
+from litellm_codex.testing.copilot import CopilotSimulator
+from tests.e2e._proxy import REPO, Proxy, run_proxy
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLES = REPO / "examples" / "proxy"
+TEAM_CONFIG = EXAMPLES / "config.yaml"
+#: uvicorn kills a worker whose health check takes longer than this (default 5 s); on a
+#: loaded 2-core runner, importing LiteLLM in 4 workers at once takes longer.
+WORKER_ENV = {"TIMEOUT_WORKER_HEALTHCHECK": "120"}
+
+
+@dataclass
+class Sims:
+    chatgpt: ChatGPTSimulator
+    copilot: CopilotSimulator
+    store_dir: Path
+
+    def env(self) -> dict[str, str]:
+        home = self.store_dir.parent.parent
+        return {
+            **self.chatgpt.env(),
+            **self.copilot.env(),
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "LITELLM_CODEX_HOME": str(self.store_dir),
+            "LITELLM_CODEX_STORE": "file",
+        }
+
+
+@pytest.fixture
+def sims(tmp_path: Path) -> Iterator[Sims]:
+    store_dir = tmp_path / "home" / ".config" / "litellm-codex"
+    store_dir.mkdir(parents=True)
+    with ChatGPTSimulator() as chatgpt, CopilotSimulator() as copilot:
+        yield Sims(chatgpt, copilot, store_dir)
+
+
+def chat(proxy: Proxy, model: str, content: str, *, key: str | None = None) -> httpx.Response:
+    return httpx.post(
+        proxy.url + "/v1/chat/completions",
+        headers={"Authorization": f"Bearer {key or proxy.key}"},
+        json={"model": model, "messages": [{"role": "user", "content": content}]},
+        timeout=120,
+    )
+
+
+def load(proxies: list[Proxy], model: str, n: int) -> list[httpx.Response]:
+    """``n`` concurrent requests spread over ``proxies``."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(n, 24)) as pool:
+        futures = [
+            pool.submit(chat, proxies[i % len(proxies)], model, f"load {i}") for i in range(n)
+        ]
+        return [f.result() for f in futures]
+
+
+_SDK_CALL = textwrap.dedent(
+    """
+    import litellm, litellm_codex
+    r = litellm.completion(model="openai-codex/gpt-5.1-codex",
+                           messages=[{"role": "user", "content": "from an SDK process"}])
+    print(r.choices[0].message.content)
+    """
+)
+
+
+def test_workers_and_processes_refresh_an_expired_login_once(sims: Sims, tmp_path: Path) -> None:
+    store = FileStore(sims.store_dir / "credentials.json")
+    expired = sims.chatgpt.issue_login(access_ttl=-60)
+    codex_auth.save_login(store, expired)
+    copilot_auth.save_login(store, sims.copilot.issue_login())
+    env = {**sims.env(), **WORKER_ENV}
+    with run_proxy(
+        TEAM_CONFIG, tmp_path, env, args=("--num_workers", "4"), ready_timeout=180
+    ) as proxy:
+        # Two SDK processes start alongside the proxy's workers: all find the login expired.
+        sdk = [
+            subprocess.Popen(
+                [sys.executable, "-c", _SDK_CALL],
+                cwd=REPO,
+                env={**os.environ, **env, "LITELLM_LOCAL_MODEL_COST_MAP": "True"},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        try:
+            responses = load([proxy], "gpt-5.1-codex", 48)
+        finally:
+            outputs = [p.communicate(timeout=120)[0] for p in sdk]
+        log = proxy.output()
+    assert [r.status_code for r in responses] == [200] * 48, responses[0].text
+    assert all(
+        r.json()["choices"][0]["message"]["content"].startswith("echo: load") for r in responses
+    )
+    assert [p.returncode for p in sdk] == [0, 0], outputs
+    assert all("echo: from an SDK process" in out for out in outputs), outputs
+    # Exactly one refresh grant, however many workers and processes wanted one.
+    assert sims.chatgpt.authority.refresh_count == 1
+    assert sims.chatgpt.authority.was_used(expired.refresh_token)
+    fresh = codex_auth.load_login(store)
+    assert fresh is not None
+    assert fresh.refresh_token != expired.refresh_token
+    # Several workers really served (uvicorn logs one "Started server process" each).
+    assert log.count("Started server process") >= 2, log[-3000:]
