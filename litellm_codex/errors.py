@@ -11,6 +11,7 @@ see the classes they know::
     │   ├── LoginExpiredError              refresh token expired / reused / revoked
     │   ├── NoAccessError                  logged in, but the account lacks access (403)
     │   └── StoreError                     the credential store cannot be read or written
+    │       └── StoreUnavailableError      a networked store (Redis) is unreachable
     ├── LoginError                         an interactive login failed (denied, expired, ...)
     ├── ConfigurationError                 a parameter or setting we cannot honour
     └── UpstreamError                      the upstream API answered with an error
@@ -21,6 +22,7 @@ see the classes they know::
 
     CredentialsError / 401            -> litellm.AuthenticationError
     NoAccessError / 403               -> litellm.PermissionDeniedError
+    StoreUnavailableError             -> litellm.ServiceUnavailableError (503)
     400 context too long              -> litellm.ContextWindowExceededError
     400 / 422 / ConfigurationError    -> litellm.BadRequestError
     404 unknown model                 -> litellm.NotFoundError
@@ -50,6 +52,7 @@ __all__ = [
     "NoAccessError",
     "NotLoggedInError",
     "StoreError",
+    "StoreUnavailableError",
     "StreamError",
     "UpstreamError",
     "cli_name",
@@ -154,6 +157,10 @@ class NoAccessError(CredentialsError):
 
 class StoreError(CredentialsError):
     """The credential store cannot be used (no keyring when forced, unreadable file)."""
+
+
+class StoreUnavailableError(StoreError):
+    """A networked store (Redis) did not answer in time: an outage, not a missing login."""
 
 
 class LoginError(LiteLLMCodexError):
@@ -387,6 +394,12 @@ def to_litellm(
         return litellm.PermissionDeniedError(
             message=msg(exc.message),
             response=httpx.Response(403, request=_fake_request()),
+            **kw,
+        )
+    if isinstance(exc, StoreUnavailableError):
+        return litellm.ServiceUnavailableError(
+            message=msg(exc.message),
+            response=httpx.Response(503, request=_fake_request()),
             **kw,
         )
     if isinstance(exc, CredentialsError):
