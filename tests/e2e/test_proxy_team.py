@@ -9,6 +9,7 @@ single-use, so a second refresh would log everybody out.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import os
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from litellm_codex.auth import copilot as copilot_auth
 from litellm_codex.auth.store import FileStore
 from litellm_codex.testing.chatgpt import ChatGPTSimulator
 from litellm_codex.testing.copilot import CopilotSimulator
+from tests._redis import RedisServer
 from tests.e2e._proxy import REPO, Proxy, run_proxy
 
 pytestmark = pytest.mark.e2e
@@ -90,12 +92,14 @@ _SDK_CALL = textwrap.dedent(
 )
 
 
+@pytest.mark.timeout(420)  # four workers importing LiteLLM at once on a 2-core runner
 def test_workers_and_processes_refresh_an_expired_login_once(sims: Sims, tmp_path: Path) -> None:
     store = FileStore(sims.store_dir / "credentials.json")
     expired = sims.chatgpt.issue_login(access_ttl=-60)
     codex_auth.save_login(store, expired)
     copilot_auth.save_login(store, sims.copilot.issue_login())
     env = {**sims.env(), **WORKER_ENV}
+    sims.chatgpt.auth.refresh_delay = 0.5  # everybody asks while the first refresh runs
     with run_proxy(
         TEAM_CONFIG, tmp_path, env, args=("--num_workers", "4"), ready_timeout=180
     ) as proxy:
@@ -130,3 +134,48 @@ def test_workers_and_processes_refresh_an_expired_login_once(sims: Sims, tmp_pat
     assert fresh.refresh_token != expired.refresh_token
     # Several workers really served (uvicorn logs one "Started server process" each).
     assert log.count("Started server process") >= 2, log[-3000:]
+
+
+@pytest.mark.timeout(300)
+def test_two_replicas_on_redis_refresh_an_expired_login_once(
+    sims: Sims, tmp_path: Path, redis_env: RedisServer
+) -> None:
+    """Two proxies (as two replicas behind a load balancer) share logins through Redis and
+    have separate homes, so only the Redis lock can keep them from refreshing twice."""
+    from litellm_codex.auth.redis_store import RedisStore
+
+    store = RedisStore.from_env()
+    expired = sims.chatgpt.issue_login(access_ttl=-60)
+    codex_auth.save_login(store, expired)
+    copilot_auth.save_login(store, sims.copilot.issue_login())
+    base = {
+        **sims.env(),
+        **redis_env.env(),
+        "LITELLM_CODEX_STORE": "redis",
+        "LITELLM_CODEX_SECRET_KEY": os.environ["LITELLM_CODEX_SECRET_KEY"],
+    }
+    with contextlib.ExitStack() as stack:
+        proxies = []
+        for name in ("a", "b"):
+            work = tmp_path / name
+            home = work / "home"
+            (home / ".config").mkdir(parents=True)
+            env = {
+                **base,
+                "HOME": str(home),
+                "XDG_CONFIG_HOME": str(home / ".config"),
+                "LITELLM_CODEX_HOME": str(home / "litellm-codex"),
+            }
+            proxies.append(stack.enter_context(run_proxy(TEAM_CONFIG, work, env)))
+        copilot = load(proxies, "gpt-4o", 4)  # warm both up: the race is on the refresh
+        sims.chatgpt.auth.refresh_delay = 0.5
+        responses = load(proxies, "gpt-5.1-codex", 40)
+    assert [r.status_code for r in responses] == [200] * 40, responses[0].text
+    assert [r.status_code for r in copilot] == [200] * 4, copilot[0].text
+    assert sims.chatgpt.authority.refresh_count == 1
+    fresh = codex_auth.load_login(store)
+    assert fresh is not None
+    assert fresh.refresh_token != expired.refresh_token
+    # nothing was written to either replica's disk
+    for name in ("a", "b"):
+        assert not (tmp_path / name / "home" / "litellm-codex" / "credentials.json").exists()
