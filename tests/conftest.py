@@ -45,10 +45,11 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
 def _reset_credentials() -> None:
     """Forget process-wide cached logins, so no test sees another test's tokens."""
-    from litellm_codex.auth import codex, copilot
+    from litellm_codex.auth import codex, copilot, users
 
     codex.reset_codex_credentials()
     copilot.reset_copilot_credentials()
+    users.reset_user_credentials()
 
 
 @pytest.fixture(scope="session")

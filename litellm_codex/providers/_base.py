@@ -5,7 +5,8 @@ A provider subclass says *what* to send (:meth:`BaseProvider.build_call`, from a
 credentials to use (:meth:`BaseProvider.credentials`). This base does everything else, the
 same way for all four entry points:
 
-1. get credentials (cached in memory by the credentials layer; no keyring on this path);
+1. get credentials (cached in memory by the credentials layer; no keyring on this path;
+   the calling user's own in per-user mode, :meth:`BaseProvider.credentials_for`);
 2. send, streaming the body, with: one refresh / re-exchange and retry after a 401;
    jittered backoff retries for 5xx and connection failures *before the first byte*
    (LiteLLM's Router does not retry async streams, see litellm-plugin-mechanics.md §2);
@@ -161,6 +162,14 @@ class BaseProvider(CustomLLM):
     def credentials(self) -> CredentialSource:
         """The credential source (created lazily: no I/O at import or registration)."""
         raise NotImplementedError
+
+    def credentials_for(self, ctx: CallContext) -> CredentialSource:
+        """The credentials of one call: with ``LITELLM_CODEX_CREDENTIALS=per-user``, the
+        calling LiteLLM user's own login (:mod:`litellm_codex.auth.users`), else
+        :meth:`credentials`."""
+        from litellm_codex.auth.users import caller_credentials
+
+        return caller_credentials(self.provider_name, ctx.litellm_params) or self.credentials()
 
     def build_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
         """Plan the upstream request for ``ctx`` (pure apart from cached lookups)."""
@@ -334,7 +343,7 @@ class BaseProvider(CustomLLM):
         self, ctx: CallContext, plan: Callable[[CallContext, Access], UpstreamCall] | None = None
     ) -> tuple[httpx.Response, UpstreamCall]:
         plan = plan or self.build_call
-        creds = self.credentials()
+        creds = self.credentials_for(ctx)
         access = creds.get()
         call = plan(ctx, access)
         client = self._sync_client()
@@ -474,7 +483,7 @@ class BaseProvider(CustomLLM):
         plan: Callable[[CallContext, Access], Awaitable[UpstreamCall]] | None = None,
     ) -> tuple[httpx.Response, UpstreamCall]:
         plan = plan or self.abuild_call
-        creds = self.credentials()
+        creds = self.credentials_for(ctx)
         access = await creds.aget()
         call = await plan(ctx, access)
         client = self._async_client()
@@ -623,8 +632,16 @@ class BaseProvider(CustomLLM):
         return call.parse_body(data)
 
     def _convert(self, exc: BaseException, ctx: CallContext) -> Exception:
+        from litellm_codex.auth.users import caller_user_id, per_user
+
         hint = self.error_hint(exc, ctx) if isinstance(exc, UpstreamError) else None
-        return to_litellm(exc, provider=self.provider_name, model=ctx.model, hint=hint)
+        try:
+            caller = per_user() and caller_user_id(ctx.litellm_params) is not None
+        except Exception:  # a bad LITELLM_CODEX_CREDENTIALS is reported elsewhere
+            caller = False
+        return to_litellm(
+            exc, provider=self.provider_name, model=ctx.model, hint=hint, caller=caller
+        )
 
     def _exposed_headers(self, headers: httpx.Headers) -> dict[str, str]:
         return {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -179,3 +181,119 @@ def test_two_replicas_on_redis_refresh_an_expired_login_once(
     # nothing was written to either replica's disk
     for name in ("a", "b"):
         assert not (tmp_path / name / "home" / "litellm-codex" / "credentials.json").exists()
+
+
+# ----------------------------------------------------------------------------- per-user
+
+PER_USER_CONFIG = EXAMPLES / "config-per-user.yaml"
+KEYS = {"sk-alice": "alice", "sk-bob": "bob", "sk-carol": "carol", "sk-admin": "default_user_id"}
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("kind", ["file", "redis"])
+def test_per_user_logins_through_the_proxy(
+    sims: Sims, tmp_path: Path, kind: str, request: pytest.FixtureRequest
+) -> None:
+    """Two users with their own ChatGPT and Copilot logins, one without, and the admin."""
+    from litellm_codex.auth.users import UserStore
+    from litellm_codex.testing._tokens import Account, GitHubUser
+    from litellm_codex.testing.codex_backend import Fault
+
+    env = {**sims.env(), "LITELLM_CODEX_CREDENTIALS": "per-user"}
+    if kind == "redis":
+        from litellm_codex.auth.redis_store import RedisStore
+
+        server: RedisServer = request.getfixturevalue("redis_env")
+        base: Any = RedisStore.from_env()
+        env.update(
+            server.env(),
+            LITELLM_CODEX_STORE="redis",
+            LITELLM_CODEX_SECRET_KEY=os.environ["LITELLM_CODEX_SECRET_KEY"],
+        )
+    else:
+        base = FileStore(sims.store_dir / "credentials.json")
+    accounts = {
+        "default": Account("acct-default", "user-d", "admin@example.com"),
+        "alice": Account("acct-alice", "user-a", "alice@example.com"),
+        "bob": Account("acct-bob", "user-b", "bob@example.com"),
+    }
+    github = {
+        name: GitHubUser(login=f"gh-{name}", user_id=i, api_endpoint=sims.copilot.api_base)
+        for i, name in enumerate(accounts)
+    }
+    for name, account in accounts.items():
+        store = base if name == "default" else UserStore(base, name)
+        codex_auth.save_login(store, sims.chatgpt.issue_login(account))
+        copilot_auth.save_login(store, sims.copilot.issue_login(github[name]))
+    keys_file = tmp_path / "keys.json"
+    keys_file.write_text(json.dumps(KEYS))
+    env["TEAM_KEYS_FILE"] = str(keys_file)
+    with run_proxy(PER_USER_CONFIG, tmp_path, env) as proxy:
+        codex: dict[str, httpx.Response] = {}
+        copilot: dict[str, httpx.Response] = {}
+        for key, user in KEYS.items():
+            codex[user] = chat(proxy, "gpt-5.1-codex", f"codex for {user}", key=key)
+            copilot[user] = chat(proxy, "gpt-4o", f"copilot for {user}", key=key)
+        streamed = httpx.post(
+            proxy.url + "/v1/chat/completions",
+            headers={"Authorization": "Bearer sk-bob"},
+            json={
+                "model": "gpt-5.1-codex",
+                "stream": True,
+                "messages": [{"role": "user", "content": "bob streams"}],
+            },
+            timeout=120,
+        )
+        responses_api = httpx.post(
+            proxy.url + "/v1/responses",
+            headers={"Authorization": "Bearer sk-alice"},
+            json={"model": "gpt-5.1-codex", "input": "alice via responses"},
+            timeout=120,
+        )
+        # One user's usage limit is theirs alone: the deployment stays up for the others.
+        sims.chatgpt.backend.queue(Fault.usage_limit(resets_in=90))
+        limited = chat(proxy, "gpt-5.1-codex", "alice over quota", key="sk-alice")
+        after = chat(proxy, "gpt-5.1-codex", "bob after alice's limit", key="sk-bob")
+    for user in ("alice", "bob", "default_user_id"):
+        assert codex[user].status_code == 200, codex[user].text
+        assert copilot[user].status_code == 200, copilot[user].text
+    assert streamed.status_code == 200, streamed.text
+    assert responses_api.status_code == 200, responses_api.text
+    # Each user's request went out with their own account, and only theirs.
+    assert _codex_account(sims, "codex for alice") == "acct-alice"
+    assert _codex_account(sims, "codex for bob") == "acct-bob"
+    assert _codex_account(sims, "codex for default_user_id") == "acct-default"
+    assert _codex_account(sims, "bob streams") == "acct-bob"
+    assert _codex_account(sims, "alice via responses") == "acct-alice"
+    assert _codex_account(sims, "codex for carol") is None
+    assert _copilot_user(sims, "copilot for alice") == "gh-alice"
+    assert _copilot_user(sims, "copilot for bob") == "gh-bob"
+    assert _copilot_user(sims, "copilot for default_user_id") == "gh-default"
+    assert _copilot_user(sims, "copilot for carol") is None
+    assert limited.status_code == 429, limited.text
+    assert after.status_code == 200, after.text
+    assert _codex_account(sims, "bob after alice's limit") == "acct-bob"
+    # A user without a login: 401 that says how to log in, never someone else's login.
+    assert codex["carol"].status_code == 401, codex["carol"].text
+    assert "litellm-codex login openai-codex --user carol" in codex["carol"].text
+    assert copilot["carol"].status_code == 401, copilot["carol"].text
+    assert "litellm-codex login github-copilot --user carol" in copilot["carol"].text
+
+
+def _codex_account(sims: Sims, marker: str) -> str | None:
+    """The ChatGPT account of the request whose prompt contains ``marker``."""
+    for r in sims.chatgpt.backend.requests:
+        if marker in json.dumps(r.body):
+            return r.account_id
+    return None
+
+
+def _copilot_user(sims: Sims, marker: str) -> str | None:
+    """The GitHub login of the Copilot token that sent the prompt containing ``marker``."""
+    for r in sims.copilot.api.requests:
+        if marker in json.dumps(r.json()):
+            headers = {k.lower(): v for k, v in r.headers.items()}
+            token = headers.get("authorization", "").removeprefix("Bearer ")
+            user = sims.copilot.authority.check_copilot(token)
+            return user.login if user is not None else "?"
+    return None
