@@ -1,4 +1,27 @@
-"""Development sessions: `nox -s lint typing tests`, `nox -s e2e`, `nox -s bench`."""
+"""Development sessions: `nox -s tests` (what CI runs), `nox -s lint typing`, `nox -s e2e bench`.
+
+LiteLLM moves fast and our users run many releases of it, so the suite runs at three points,
+each in its own virtualenv (see README "Supported LiteLLM versions"):
+
+========  ==========================  ======================================================
+point     LiteLLM                     why
+========  ==========================  ======================================================
+floor     ``litellm[mcp,proxy]``      the lowest release pyproject allows
+          ``==1.106.2``
+proxy     ``litellm[mcp,proxy]``      the newest release that installs with the ``proxy``
+          ``==1.108.7``               extra (1.110's needs ``litellm-proxy``, not published
+                                      on the package index we build with); also the version
+                                      ``mypy`` is pinned to (``typing``)
+newest    ``litellm[mcp]==1.110.2``   the newest SDK release; no proxy, so the proxy tests
+                                      skip there and say why
+========  ==========================  ======================================================
+
+The points are pinned so that a LiteLLM release cannot turn CI red overnight; moving them is
+a deliberate change (bump the constants, run `nox -s tests`, fix what breaks, update README).
+`nox -s tests_unpinned` runs the suite on whatever pip resolves today, to find the next bump.
+Every `tests` point also runs `mypy --strict`, so our code type-checks against each point's
+LiteLLM types, not only the pinned one.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +30,21 @@ import subprocess
 
 import nox
 
-nox.options.sessions = ["lint", "typing", "tests"]
+nox.options.sessions = ["tests", "lint"]
 nox.options.error_on_external_run = True
 nox.options.reuse_existing_virtualenvs = True
+nox.options.default_venv_backend = "venv"
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
-# The lowest LiteLLM we support and the newest one that installs here. They are the same
-# release today (1.106.2 is the newest on the package index this project is built with);
-# the parametrization keeps both ends tested as soon as they differ.
-LITELLM_LOWEST = "1.106.2"
-LITELLM_NEWEST = None  # None: whatever pip resolves as newest
+
+#: point -> (pip requirement for LiteLLM, install our ``proxy`` extra).
+LITELLM_POINTS: dict[str, tuple[str, bool]] = {
+    "floor": ("litellm[mcp,proxy]==1.106.2", True),
+    "proxy": ("litellm[mcp,proxy]==1.108.7", True),
+    "newest": ("litellm[mcp]==1.110.2", False),
+}
+#: The LiteLLM whose type information `nox -s typing` checks against.
+TYPING_POINT = "proxy"
 
 ENV = {"LITELLM_LOCAL_MODEL_COST_MAP": "True"}
 
@@ -46,51 +74,78 @@ def _pyenv_versions() -> None:
 _pyenv_versions()
 
 
-def _install(session: nox.Session, *groups: str, litellm: str | None = None) -> None:
+def _install(session: nox.Session, point: str | None, *groups: str) -> None:
+    """Install the package with ``groups``; at ``point``, with that point's LiteLLM."""
     session.install("-U", "pip")
-    session.install("-e", ".[proxy]", *[f"--group={g}" for g in groups])
-    if litellm:
-        session.install(f"litellm[mcp,proxy]=={litellm}")
+    if point is None:
+        session.install("-e", ".[proxy]", *[f"--group={g}" for g in groups])
+        return
+    requirement, with_proxy = LITELLM_POINTS[point]
+    target = ".[proxy]" if with_proxy else "."
+    # One resolver run with LiteLLM pinned, so nothing floats it up or down afterwards.
+    session.install("-e", target, requirement, *[f"--group={g}" for g in groups])
 
 
-@nox.session
+def _point_env(point: str | None) -> dict[str, str]:
+    env = dict(ENV)
+    if point is not None:
+        env["LITELLM_CODEX_TEST_POINT"] = point
+        # Where the proxy is part of the point, a missing `litellm --config` is a failure, not
+        # a skip (tests/e2e/_proxy.py reads this).
+        env["LITELLM_CODEX_EXPECT_PROXY"] = "1" if LITELLM_POINTS[point][1] else "0"
+    return env
+
+
+@nox.session(python=False)
 def lint(session: nox.Session) -> None:
-    """ruff check + ruff format --check."""
-    session.install("ruff")
-    session.run("ruff", "check", "litellm_codex", "tests", "benchmarks", "noxfile.py")
-    session.run("ruff", "format", "--check", "litellm_codex", "tests", "benchmarks", "noxfile.py")
+    """ruff check + ruff format --check (ruff from the `lint` group, in the current env)."""
+    paths = ["litellm_codex", "tests", "benchmarks", "noxfile.py"]
+    session.run("python", "-m", "ruff", "check", *paths)
+    session.run("python", "-m", "ruff", "format", "--check", *paths)
 
 
 @nox.session
 def typing(session: nox.Session) -> None:
-    """mypy --strict on the package."""
-    _install(session, "typing")
+    """mypy --strict on the package, against the pinned LiteLLM (TYPING_POINT)."""
+    _install(session, TYPING_POINT, "typing")
+    session.run("mypy", env=ENV)
+
+
+@nox.session
+@nox.parametrize("point", list(LITELLM_POINTS), ids=list(LITELLM_POINTS))
+def tests(session: nox.Session, point: str) -> None:
+    """The whole suite and mypy at one LiteLLM point (`nox -s "tests(floor)"` for one)."""
+    _install(session, point, "tests", "typing")
+    session.run(
+        "python", "-c", "import importlib.metadata as m; print('litellm', m.version('litellm'))"
+    )
+    session.run("pytest", *session.posargs, env=_point_env(point))
     session.run("mypy", env=ENV)
 
 
 @nox.session(python=PYTHONS)
-@nox.parametrize("litellm", [LITELLM_LOWEST, LITELLM_NEWEST], ids=["lowest", "newest"])
-def tests(session: nox.Session, litellm: str | None) -> None:
-    """The whole test suite, with coverage, at both ends of the LiteLLM range."""
-    _install(session, "tests", litellm=litellm)
-    session.run(
-        "pytest",
-        "--cov=litellm_codex",
-        "--cov-report=term-missing:skip-covered",
-        *session.posargs,
-        env=ENV,
-    )
+def tests_pythons(session: nox.Session) -> None:
+    """The suite on every supported Python (those installed), at the `proxy` point."""
+    _install(session, "proxy", "tests")
+    session.run("pytest", *session.posargs, env=_point_env("proxy"))
+
+
+@nox.session
+def tests_unpinned(session: nox.Session) -> None:
+    """The suite on whatever LiteLLM pip resolves today (not in CI: finds the next bump)."""
+    _install(session, None, "tests")
+    session.run("pytest", *session.posargs, env=ENV)
 
 
 @nox.session
 def e2e(session: nox.Session) -> None:
     """Only the end-to-end tests (real LiteLLM SDK, Router and proxy subprocess)."""
-    _install(session, "tests")
-    session.run("pytest", "tests/e2e", *session.posargs, env=ENV)
+    _install(session, "proxy", "tests")
+    session.run("pytest", "tests/e2e", *session.posargs, env=_point_env("proxy"))
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks against LiteLLM's built-in providers and raw httpx on the simulators."""
-    _install(session, "tests")
+    _install(session, "proxy", "tests")
     session.run("python", "-m", "benchmarks", *session.posargs, env=ENV)

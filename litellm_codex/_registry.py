@@ -92,23 +92,35 @@ def register() -> None:
             return
         from litellm_codex.providers import handler_for
 
+        # LiteLLM types this list as ``list[CustomLLMItem]`` from 1.108 on and as plain dicts
+        # before; we only append and remove our own entries, so treat it as the list it is.
+        provider_map = _provider_map()
         for name, attr in PROVIDERS.items():
-            if any(e.get("provider") == name for e in litellm.custom_provider_map):
+            if any(e.get("provider") == name for e in provider_map):
                 # Someone (e.g. a proxy config) registered this name already: replace its
                 # handler only if it is one of ours, otherwise leave the user's choice alone.
                 continue
             entry = {"provider": name, "custom_handler": handler_for(attr)}
-            litellm.custom_provider_map.append(entry)  # type: ignore[arg-type]
+            provider_map.append(entry)
             _added_map_entries.append(entry)
+
+        failed = [name for name, hook in _HOOKS if not _apply(name, hook)]
         before_providers = list(litellm.provider_list)
         before_custom = list(litellm._custom_providers)
+        if not failed:
+            # With the takeover in place a taken-over name *is* a custom provider. Saying so
+            # before ``custom_llm_setup`` runs keeps LiteLLM 1.110+ from warning that its
+            # built-in provider "handles these models instead of your custom_handler" (true
+            # only without our hooks). The proxy's own ``custom_llm_setup`` call, made after
+            # it imports our handler (and so registers us), then finds the names known too.
+            for name in sorted(TAKEN_OVER):
+                if name not in litellm._custom_providers:
+                    litellm._custom_providers.append(name)
         litellm.utils.custom_llm_setup()  # type: ignore[no-untyped-call]
         _added_provider_list[:] = [p for p in litellm.provider_list if p not in before_providers]
         _added_custom_providers[:] = [
             p for p in litellm._custom_providers if p not in before_custom
         ]
-
-        failed = [name for name, hook in _HOOKS if not _apply(name, hook)]
         if failed:
             warnings.warn(
                 "litellm-codex could not take over `github_copilot/` on litellm "
@@ -129,9 +141,8 @@ def unregister() -> None:
             return
         while _undo:
             _undo.pop()()
-        for entry in _added_map_entries:
-            if entry in litellm.custom_provider_map:
-                litellm.custom_provider_map.remove(entry)
+        provider_map = _provider_map()
+        provider_map[:] = [e for e in provider_map if not any(e is a for a in _added_map_entries)]
         for name in _added_provider_list:
             while name in litellm.provider_list:
                 litellm.provider_list.remove(name)
@@ -142,6 +153,12 @@ def unregister() -> None:
         _added_provider_list.clear()
         _added_custom_providers.clear()
         _registered = False
+
+
+def _provider_map() -> list[Any]:
+    """``litellm.custom_provider_map``, typed the same on every LiteLLM version we support."""
+    provider_map: list[Any] = litellm.custom_provider_map
+    return provider_map
 
 
 def _litellm_version() -> str:

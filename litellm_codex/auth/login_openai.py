@@ -236,8 +236,8 @@ def _make_handler(
                 outcome.success_served.set()
             elif split.path == "/cancel":
                 # Like the Codex CLI's server: a newer login may ask this one to stop.
-                outcome.finish(None, LoginError("login cancelled by another login attempt"))
                 self._reply(200, _page("Cancelled", "This login attempt was cancelled."))
+                outcome.finish(None, LoginError("login cancelled by another login attempt"))
             else:
                 self._reply(404, _page("Not found", "Nothing here."))
 
@@ -252,8 +252,10 @@ def _make_handler(
                 self._reply(400, _page("State mismatch", "This request is not ours."))
                 return
             except LoginError as exc:
-                outcome.finish(None, exc)
+                # Reply first, then finish: finishing wakes the waiting CLI, which shuts this
+                # server down, and the browser would get a reset instead of the page.
                 self._reply(400, _page("Login failed", exc.message))
+                outcome.finish(None, exc)
                 return
             if not outcome.claim():
                 self._reply(400, _page("Already done", "This login attempt is over."))
@@ -261,11 +263,11 @@ def _make_handler(
             try:
                 tokens = exchange(code)
             except LoginError as exc:
-                outcome.finish(None, exc)
                 self._reply(500, _page("Login failed", exc.message))
+                outcome.finish(None, exc)
                 return
-            outcome.finish(tokens, None)
             self._reply(302, headers={"Location": "/success"})
+            outcome.finish(tokens, None)
 
     return Handler
 

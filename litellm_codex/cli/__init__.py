@@ -48,6 +48,10 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 #: Set to 1 to get a traceback instead of a one-line message for unexpected errors.
 DEBUG_ENV = "LITELLM_CODEX_DEBUG"
+#: LiteLLM downloads its model cost map on import unless this is "True". The CLI needs
+#: nothing from the remote map (our models register their own rows), so it never waits for
+#: that download (seconds of retries and warnings without network) unless the user chose.
+COST_MAP_ENV = "LITELLM_LOCAL_MODEL_COST_MAP"
 
 
 class AliasGroup(click.Group):
@@ -106,6 +110,8 @@ def _one_line(text: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    # Before any command imports LiteLLM (they import it lazily, inside the command).
+    os.environ.setdefault(COST_MAP_ENV, "True")
     load_commands()
     args = list(sys.argv[1:] if argv is None else argv)
     try:

@@ -48,8 +48,28 @@ def _litellm_cli() -> str:
         return str(candidate)
     found = shutil.which("litellm")
     if found is None:
-        pytest.skip("the `litellm` CLI (litellm[proxy]) is not installed")
+        skip_without_proxy("the `litellm` CLI is not installed")
+    assert found is not None
     return found
+
+
+def skip_without_proxy(what: str) -> None:
+    """Skip a proxy test where the proxy is not part of the test point; fail where it is.
+
+    ``LITELLM_CODEX_EXPECT_PROXY`` is set per LiteLLM point by noxfile.py: at the `newest`
+    point (LiteLLM 1.110.x) ``litellm[proxy]`` does not install from the package index, since
+    it needs ``litellm-proxy``, which is not published there; the SDK is what that point tests.
+    """
+    from importlib.metadata import version
+
+    reason = (
+        f"{what}: litellm[proxy] is not installed with litellm {version('litellm')} "
+        "(on 1.110.x it needs `litellm-proxy`, which the package index lacks); "
+        "this point tests the SDK only"
+    )
+    if os.environ.get("LITELLM_CODEX_EXPECT_PROXY") == "1":
+        pytest.fail(f"the proxy is part of this test point, but {reason}")
+    pytest.skip(reason)
 
 
 def _yaml(value: Any, indent: int = 0) -> str:
@@ -74,7 +94,7 @@ def run_proxy(
     try:
         import fastapi  # noqa: F401  (litellm[proxy] is what makes `litellm --config` work)
     except ImportError:
-        pytest.skip("litellm[proxy] is not installed")
+        skip_without_proxy("fastapi is missing")
     if isinstance(config, Path):
         config_path = config
     else:
