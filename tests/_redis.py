@@ -39,6 +39,17 @@ class RedisServer:
         return redis.Redis(host=self.host, port=self.port, socket_timeout=5)
 
 
+def require_redis_client() -> None:
+    """Skip where the ``redis`` client is not part of the test point (it comes with
+    ``litellm[proxy]``, absent at the SDK-only point); fail where it should be."""
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        from tests.e2e._proxy import skip_without_proxy
+
+        skip_without_proxy("the redis client is missing")
+
+
 def redis_server_binary() -> str:
     found = shutil.which("redis-server")
     if found is None:
@@ -58,6 +69,7 @@ def _free_port() -> int:
 @contextmanager
 def redis_server(workdir: Path) -> Iterator[RedisServer]:
     """Start ``redis-server`` without persistence; yield it once it answers PING."""
+    require_redis_client()
     binary = redis_server_binary()
     port = _free_port()
     log = workdir / f"redis-{port}.log"

@@ -52,6 +52,14 @@ def _reset_credentials() -> None:
     users.reset_user_credentials()
 
 
+@pytest.fixture
+def redis_client_installed() -> None:
+    """The ``redis`` package (litellm[proxy]); see tests/_redis.py."""
+    from tests._redis import require_redis_client
+
+    require_redis_client()
+
+
 @pytest.fixture(scope="session")
 def redis_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """One real ``redis-server`` for the session (see tests/_redis.py)."""

@@ -28,6 +28,8 @@ from litellm_codex.errors import StoreError, StoreUnavailableError
 from litellm_codex.testing.chatgpt import ChatGPTSimulator
 from tests._redis import RedisServer
 
+pytestmark = pytest.mark.usefixtures("redis_client_installed")
+
 REPO = Path(__file__).resolve().parents[2]
 SECRET_TOKEN = "eyJhbGciOiJub25lIn0.c2VjcmV0LXBheWxvYWQ.c2ln"
 

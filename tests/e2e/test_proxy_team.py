@@ -228,7 +228,7 @@ def test_per_user_logins_through_the_proxy(
     keys_file = tmp_path / "keys.json"
     keys_file.write_text(json.dumps(KEYS))
     env["TEAM_KEYS_FILE"] = str(keys_file)
-    with run_proxy(PER_USER_CONFIG, tmp_path, env) as proxy:
+    with run_proxy(_per_user_config(tmp_path), tmp_path, env) as proxy:
         codex: dict[str, httpx.Response] = {}
         copilot: dict[str, httpx.Response] = {}
         for key, user in KEYS.items():
@@ -278,6 +278,23 @@ def test_per_user_logins_through_the_proxy(
     assert "litellm-codex login openai-codex --user carol" in codex["carol"].text
     assert copilot["carol"].status_code == 401, copilot["carol"].text
     assert "litellm-codex login github-copilot --user carol" in copilot["carol"].text
+
+
+def _per_user_config(workdir: Path) -> Path:
+    """examples/proxy/config-per-user.yaml, with cooldowns off on LiteLLM releases that
+    lack the caller-credential errors (before 1.108): there one user's 401 or usage limit
+    would cool the shared deployment down for everyone (README: per-user logins)."""
+    import litellm
+    import yaml
+
+    if hasattr(litellm, "CallerCredentialAuthenticationError"):
+        return PER_USER_CONFIG
+    config = yaml.safe_load(PER_USER_CONFIG.read_text())
+    config.setdefault("router_settings", {})["disable_cooldowns"] = True
+    path = workdir / "config-per-user.yaml"
+    path.write_text(yaml.safe_dump(config))
+    (workdir / "team_keys.py").write_text((EXAMPLES / "team_keys.py").read_text())
+    return path
 
 
 def _codex_account(sims: Sims, marker: str) -> str | None:
