@@ -62,6 +62,7 @@ from litellm.types.utils import Usage as LiteLLMUsage
 
 from litellm_codex.auth._types import Access, CredentialSource
 from litellm_codex.errors import StreamError, UpstreamError, to_litellm, upstream_error
+from litellm_codex.providers._proxy_headers import remember_stream_headers
 from litellm_codex.sse import ServerSentEvent, SSEDecoder
 from litellm_codex.translate.chat import ChatAccumulator, ChatDelta, ChatFinish, ChatResult
 
@@ -287,6 +288,7 @@ class BaseProvider(CustomLLM):
             response, head, items = self._open_stream(ctx)
         except Exception as exc:
             raise self._convert(exc, ctx) from exc
+        remember_stream_headers(kwargs.get("logging_obj"), self._exposed_headers(response.headers))
         return self._stream_chunks(ctx, response, head, items)
 
     async def astreaming(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:  # type: ignore[override]
@@ -297,6 +299,7 @@ class BaseProvider(CustomLLM):
             response, head, items = await self._aopen_stream(ctx)
         except Exception as exc:
             raise self._convert(exc, ctx) from exc
+        remember_stream_headers(kwargs.get("logging_obj"), self._exposed_headers(response.headers))
         try:
             chunk_id = _chunk_id()
             first = True

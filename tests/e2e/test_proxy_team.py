@@ -314,3 +314,43 @@ def _copilot_user(sims: Sims, marker: str) -> str | None:
             user = sims.copilot.authority.check_copilot(token)
             return user.login if user is not None else "?"
     return None
+
+
+# ----------------------------------------------------------------------------- headers
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("model", ["gpt-5.1-codex", "gpt-4o"])
+def test_streamed_answers_carry_the_upstream_quota_headers(
+    sims: Sims, tmp_path: Path, model: str
+) -> None:
+    """The rate-limit / quota headers a client gets on a whole answer, it gets on a stream."""
+    store = FileStore(sims.store_dir / "credentials.json")
+    codex_auth.save_login(store, sims.chatgpt.issue_login())
+    copilot_auth.save_login(store, sims.copilot.issue_login())
+    with run_proxy(TEAM_CONFIG, tmp_path, sims.env()) as proxy:
+        whole = chat(proxy, model, "whole answer")
+        streamed = httpx.post(
+            proxy.url + "/v1/chat/completions",
+            headers=proxy.headers(),
+            json={
+                "model": model,
+                "stream": True,
+                "messages": [{"role": "user", "content": "streamed answer"}],
+            },
+            timeout=120,
+        )
+    assert whole.status_code == 200, whole.text
+    assert streamed.status_code == 200, streamed.text
+    assert "echo: streamed answer" in "".join(
+        json.loads(line[6:])["choices"][0]["delta"].get("content") or ""
+        for line in streamed.text.splitlines()
+        if line.startswith("data: {") and json.loads(line[6:]).get("choices")
+    )
+    prefix = "llm_provider-x-codex-" if "codex" in model else "llm_provider-x-quota-snapshot-"
+    upstream = {k: v for k, v in whole.headers.items() if k.startswith(prefix)}
+    assert upstream, dict(whole.headers)
+    for name, value in upstream.items():
+        assert streamed.headers.get(name) is not None, (name, dict(streamed.headers))
+        if "reset" not in name:
+            assert streamed.headers[name] == value, name
