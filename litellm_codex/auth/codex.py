@@ -12,8 +12,9 @@
   another process already refreshed, its token is adopted and no request is sent.
 - A refresh token that rotated or failed permanently is remembered and never sent again;
   a permanent failure raises :class:`~litellm_codex.errors.LoginExpiredError`.
-- A login imported from the Codex CLI stays linked: its store is read in the guarded
-  reload (adopting a refresh the Codex CLI made), and our refreshes are written back.
+- A login imported from the Codex CLI stays linked: the refresh also holds the Codex
+  CLI's own lock (``$CODEX_HOME/auth.lock``), its store is read in the guarded reload
+  (adopting a refresh the Codex CLI made), and our refreshes are written back to its entry.
 
 References: protocols/codex-chatgpt-backend.md §1.5-1.8.
 """
@@ -37,7 +38,7 @@ from pydantic import ValidationError
 from litellm_codex.auth._cache import ProcessWide, StoredLogin
 from litellm_codex.auth._flight import SingleFlight
 from litellm_codex.auth._types import Access
-from litellm_codex.auth.codex_cli import read_back, write_back
+from litellm_codex.auth.codex_cli import codex_cli_lock, read_back, write_back
 from litellm_codex.auth.records import PROVIDER_CODEX, CodexLogin
 from litellm_codex.auth.store import (
     MemoryStore,
@@ -253,7 +254,7 @@ class CodexCredentials:
             current = self._stored.value
             if current is not None and current.access_token != stale and not self._due(current):
                 return access_for(current)  # another thread refreshed while we waited
-            with self._interprocess_lock():
+            with self._interprocess_lock(), self._codex_cli_lock(current):
                 login = self._guarded_reload()
                 if login.access_token != stale and not self._due(login):
                     self._stored.value = login  # another process (or the Codex CLI) refreshed
@@ -311,6 +312,28 @@ class CodexCredentials:
             yield
         finally:
             self._file_lock.release()
+
+    @contextlib.contextmanager
+    def _codex_cli_lock(self, login: CodexLogin | None) -> Iterator[None]:
+        """For a login linked to the Codex CLI: hold the lock the Codex CLI commits its
+        refreshes under (``$CODEX_HOME/auth.lock``), taken after ours (the Codex CLI never
+        takes ours, so the order cannot deadlock). The guarded reload then sees any refresh
+        it committed, and it cannot commit one while we spend the refresh token."""
+        link = login.codex_cli if login is not None else None
+        if link is None:
+            yield
+            return
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(codex_cli_lock(link))
+            except TimeoutError:
+                raise UpstreamError(
+                    "timed out waiting for the Codex CLI to release its login lock"
+                ) from None
+            except OSError as exc:
+                # An unwritable CODEX_HOME: refresh anyway rather than fail every request.
+                log.warning("could not take the Codex CLI's login lock: %s", exc.strerror or exc)
+            yield
 
     def _guarded_reload(self) -> CodexLogin:
         """The newest login: the store's (another process may have refreshed), then the

@@ -456,8 +456,14 @@ def login_from_codex_cli(
     home = codex_cli.codex_home(codex_home)
     found = codex_cli.load_codex_cli(home)
     if found is None:
+        where = {
+            "file": f"{home / 'auth.json'}",
+            "keyring": f'the keyring entry "{codex_cli.KEYRING_SERVICE}" / '
+            f"{codex_cli.keyring_account(home)}",
+            "auto": f"the keyring or {home / 'auth.json'}",
+        }.get(codex_cli.store_mode(home), str(home))
         raise LoginError(
-            f"no Codex CLI login found in {home} (auth.json or keyring); run "
+            f"no Codex CLI login found in {where}; run "
             "`codex login` first, or log in directly: `litellm-codex login openai-codex`"
         )
     login, link = found

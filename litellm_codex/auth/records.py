@@ -28,6 +28,9 @@ class CodexCliLink(_Record):
     kind: Literal["file", "keyring"]
     #: The auth.json path (``file``) or the keyring account ``cli|<sha16>`` (``keyring``).
     location: str
+    #: The Codex CLI's ``CODEX_HOME`` (where its ``auth.lock`` lives); ``None`` in links
+    #: stored before it was recorded (then derived from ``location`` or ``$CODEX_HOME``).
+    home: str | None = None
 
 
 class CodexLogin(_Record):

@@ -81,6 +81,9 @@ class OpenAIAuthority:
         self._used_refresh: set[str] = set()
         #: How many refresh grants were served (successful or not).
         self.refresh_count = 0
+        #: How many refresh grants named an already spent refresh token (a defect in
+        #: whoever sent them: two clients sharing a login spent one token twice).
+        self.reuse_count = 0
 
     def issue(
         self, account: Account | None = None, *, access_ttl: float | None = None
@@ -144,6 +147,7 @@ class OpenAIAuthority:
         with self._lock:
             self.refresh_count += 1
             if refresh_token in self._used_refresh:
+                self.reuse_count += 1
                 return 401, {
                     "error": {
                         "code": "refresh_token_reused",

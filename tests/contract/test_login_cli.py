@@ -413,6 +413,21 @@ def test_import_from_codex_cli_in_api_key_mode(
 def test_import_without_codex_cli_login(env: dict[str, str], chatgpt: ChatGPTSimulator) -> None:
     result = run(["login", "openai-codex", "--from-codex-cli"], env)
     assert_one_line_error(result, "no Codex CLI login found", "codex login")
+    assert str(Path(env["CODEX_HOME"]) / "auth.json") in result.err
+
+
+def test_import_from_codex_cli_encrypted_store(
+    env: dict[str, str], chatgpt: ChatGPTSimulator
+) -> None:
+    home = Path(env["CODEX_HOME"])
+    (home / "secrets").mkdir(parents=True)
+    (home / "secrets" / "cli_auth.age").write_bytes(b"age-encryption.org/v1\n")
+    (home / "config.toml").write_text('cli_auth_credentials_store = "auto"\n')
+    result = run(["login", "openai-codex", "--from-codex-cli"], env)
+    assert_one_line_error(
+        result, "encrypted file", 'cli_auth_credentials_store = "file"', "codex login"
+    )
+    assert stored(env) == {}
 
 
 # --------------------------------------------------------------------------------------
