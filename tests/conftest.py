@@ -83,3 +83,4 @@ def redis_env(redis_session: object, monkeypatch: pytest.MonkeyPatch) -> Iterato
     monkeypatch.setenv("LITELLM_CODEX_SECRET_KEY", "test-secret-for-the-redis-store")
     yield redis_session
     client.flushall()  # type: ignore[attr-defined]
+    client.close()  # type: ignore[attr-defined]

@@ -185,6 +185,10 @@ class RedisStore:
     def __repr__(self) -> str:
         return f"RedisStore({self.where!r})"
 
+    def close(self) -> None:
+        """Close the connection pool (the store reconnects if used again)."""
+        self._client.close()
+
     @staticmethod
     def key(provider: str) -> str:
         """Redis key of a provider's record: ``litellm-codex:openai-codex``."""

@@ -230,6 +230,9 @@ def reset_user_credentials() -> None:
     with _lock:
         managers = list(_managers.values())
         _managers.clear()
-        _base = None
+        base, _base = _base, None
     for manager in managers:
         manager.close()
+    close = getattr(base, "close", None)
+    if callable(close):
+        close()
