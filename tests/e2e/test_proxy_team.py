@@ -319,7 +319,19 @@ def _copilot_user(sims: Sims, marker: str) -> str | None:
 # ----------------------------------------------------------------------------- headers
 
 
+def _litellm_before(major: int, minor: int) -> bool:
+    from importlib.metadata import version
+
+    parts = version("litellm").split(".")
+    return (int(parts[0]), int(parts[1])) < (major, minor)
+
+
 @pytest.mark.timeout(240)
+@pytest.mark.skipif(
+    _litellm_before(1, 108),
+    reason="the proxy reads a stream's first chunk before asking callbacks for response "
+    "headers only from LiteLLM 1.108 on; before, streamed answers have no upstream headers",
+)
 @pytest.mark.parametrize("model", ["gpt-5.1-codex", "gpt-4o"])
 def test_streamed_answers_carry_the_upstream_quota_headers(
     sims: Sims, tmp_path: Path, model: str
