@@ -39,7 +39,12 @@ from litellm_codex.auth import codex as codex_auth
 from litellm_codex.auth import copilot as copilot_auth
 from litellm_codex.auth.store import FileStore
 from litellm_codex.testing.chatgpt import ChatGPTSimulator
+from litellm_codex.testing.codex_backend import default_models, model_info
 from litellm_codex.testing.copilot import CopilotSimulator
+
+#: The benchmark's Codex model (see :func:`main`): a retired name the simulator serves in
+#: the classic shape to every client.
+BENCH_MODEL = "gpt-5.1-codex"
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -124,6 +129,13 @@ def _stats(codex: ChatGPTSimulator, copilot: CopilotSimulator) -> dict[str, Any]
 def main(argv: list[str]) -> int:
     workdir = Path(argv[1])
     with ChatGPTSimulator() as codex, CopilotSimulator() as copilot:
+        # Today's catalog plus one classic-shape model every client can call: LiteLLM's
+        # built-in chatgpt/ and the raw baseline send neither the `version` header nor the
+        # "Responses Lite" shape today's catalog models need, and the comparison must be
+        # the same request on every side.
+        codex.backend.set_models(
+            [*default_models(), model_info(BENCH_MODEL, minimal_client_version="0.0.0")]
+        )
         ready = _log_in_everyone(codex, copilot, workdir)
         print(json.dumps(ready), flush=True)
         for line in sys.stdin:

@@ -83,6 +83,8 @@ GROUP_TITLE = {
     "copilot": "Copilot simulator (POST /chat/completions): litellm-codex and LiteLLM "
     "github_copilot/gpt-4o",
     "import": "Import cost (fresh python -c processes, wall time)",
+    "zstd": "Codex request body compression (zstd level 3, content-encoding: zstd): a "
+    "100k-token history (~4 chars/token; this package's sources read back as tool results)",
 }
 #: label -> (code, needs the repo on PYTHONPATH, the child prints its own timing).
 IMPORTS: dict[str, tuple[str, bool, bool]] = {
@@ -149,6 +151,9 @@ class Row:
     ttfc_ratio: float | None = None
     chunks: int | None = None
     status: str = "ok"
+    #: Body sizes, for the compression row.
+    bytes_in: int | None = None
+    bytes_out: int | None = None
 
 
 @dataclass
@@ -428,6 +433,80 @@ def import_rows(imports: dict[str, list[float] | str]) -> list[Row]:
     return rows
 
 
+def history_messages(tokens: int = 100_000) -> list[JSON]:
+    """A coding-session history of about ``tokens`` tokens (4 characters each): the
+    package's own sources read back as tool results, as an agent reading files would."""
+    sources = sorted((Path(__file__).resolve().parents[1] / "litellm_codex").rglob("*.py"))
+    messages: list[JSON] = [
+        {"role": "system", "content": "You are a coding agent."},
+        {"role": "user", "content": "Read the package and summarise it."},
+    ]
+    size, index = 0, 0
+    while size < tokens * 4:
+        path = sources[index % len(sources)]
+        text = path.read_text(encoding="utf-8")
+        call_id = f"call_{index}"
+        messages.append(
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": call_id,
+                        "type": "function",
+                        "function": {"name": "read_file", "arguments": json.dumps({"i": index})},
+                    }
+                ],
+            }
+        )
+        messages.append({"role": "tool", "tool_call_id": call_id, "content": text})
+        size += len(text)
+        index += 1
+    messages.append({"role": "user", "content": "Now summarise."})
+    return messages
+
+
+def compression_rows(runs: int) -> list[Row]:
+    """Bytes saved by the zstd request bodies on a 100k-token history (in-process)."""
+    try:
+        import zstandard
+
+        from litellm_codex.codex_catalog import codex_catalog
+        from litellm_codex.providers.codex import profile_for
+        from litellm_codex.translate.request import build_responses_request
+    except ImportError as exc:
+        return [Row(group="zstd", side="ours", label="zstd", status=f"skipped: {exc}")]
+    model = "gpt-6.2-sol"
+    tool = {"type": "function", "function": {"name": "read_file", "parameters": {}}}
+    built = build_responses_request(
+        model,
+        history_messages(),
+        {"tools": [tool]},
+        profile=profile_for(codex_catalog().spec(model)),
+    )
+    raw = json.dumps(built.body, ensure_ascii=False).encode("utf-8")
+    times = []
+    packed = b""
+    for _ in range(max(runs, 3)):
+        t0 = time.perf_counter()
+        packed = zstandard.ZstdCompressor(level=3).compress(raw)
+        times.append(time.perf_counter() - t0)
+    saved = 1 - len(packed) / len(raw)
+    label = f"{len(raw) / 1024:.0f} kB -> {len(packed) / 1024:.0f} kB (-{saved:.0%})"
+    return [
+        Row(
+            group="zstd",
+            side="ours",
+            label=label,
+            model=f"openai-codex/{model}",
+            median_ms=_ms(_median(times)),
+            p90_ms=_ms(_p90(times)),
+            bytes_in=len(raw),
+            bytes_out=len(packed),
+        )
+    ]
+
+
 # -- output ----------------------------------------------------------------------------------
 
 
@@ -634,6 +713,10 @@ def run(settings: Settings, *, log: IO[str] = sys.stderr) -> Report:
     if refused:
         report.notes.append(f"Codex simulator refusals during the built-in run: {refused}")
     report.profile = results["ours"].get("profile")
-    report.rows = build_rows(results, report.notes) + import_rows(imports)
+    report.rows = (
+        build_rows(results, report.notes)
+        + import_rows(imports)
+        + compression_rows(settings.import_runs * 4)
+    )
     report.meta["wall_seconds"] = round(time.perf_counter() - started, 1)
     return report

@@ -4,7 +4,7 @@
 with LiteLLM (idempotent; :func:`unregister` undoes it)::
 
     import litellm, litellm_codex
-    litellm.completion(model="openai-codex/gpt-5.1-codex", messages=[...])
+    litellm.completion(model="openai-codex/gpt-6.2-sol", messages=[...])
 
 Importing does no network I/O and no keyring access, and does not import LiteLLM by itself:
 when LiteLLM is already imported, registration happens at once; otherwise it happens right

@@ -26,6 +26,9 @@ see the classes they know::
     400 context too long              -> litellm.ContextWindowExceededError
     400 / 422 / ConfigurationError    -> litellm.BadRequestError
     404 unknown model                 -> litellm.NotFoundError
+    400 "model is not supported"      -> litellm.NotFoundError
+    usage_not_included (plan lacks it) -> litellm.PermissionDeniedError (not retryable)
+    content-policy refusal            -> litellm.ContentPolicyViolationError (a BadRequestError)
     402 quota / 429                   -> litellm.RateLimitError (reset time in the message)
     408 / idle stream / timeouts      -> litellm.Timeout
     500, other 5xx                    -> litellm.InternalServerError
@@ -235,9 +238,16 @@ _CONTEXT_CODES = {"context_length_exceeded", "string_above_max_length"}
 _CONTEXT_TEXT = re.compile(
     r"(?i)context[ _](length|window)|maximum context|too many tokens|prompt is too long"
 )
+#: The plan does not include the service at all: waiting cannot help (not a rate limit).
+_NOT_INCLUDED_CODES = {"usage_not_included"}
+#: Refusals on content grounds: the request must change (LiteLLM's ContentPolicyViolation).
+_POLICY_CODES = {"content_policy_violation", "content_filter", "cyber_policy", "safety_violation"}
+_POLICY_TEXT = re.compile(r"(?i)content polic|usage polic|flagged as potentially violating")
+#: "The 'gpt-x' model is not supported when using Codex with a ChatGPT account" (400) and
+#: "Model not found" (404) (protocols/reference-clients-2026-11.md §1.1).
+_MODEL_TEXT = re.compile(r"(?i)model is not supported|model not found|model .* does not exist")
 _QUOTA_CODES = {
     "usage_limit_reached",
-    "usage_not_included",
     "insufficient_quota",
     "quota_exceeded",
     "rate_limit_exceeded",
@@ -452,6 +462,10 @@ def to_litellm(
         return litellm.Timeout(message=msg(text), **kw)
     if code in _CONTEXT_CODES or (status in (400, 413, None) and _CONTEXT_TEXT.search(text)):
         return litellm.ContextWindowExceededError(message=msg(text), response=response(400), **kw)
+    if code in _NOT_INCLUDED_CODES:
+        return litellm.PermissionDeniedError(message=msg(text), response=response(403), **kw)
+    if code in _POLICY_CODES or (status in (400, None) and _POLICY_TEXT.search(text)):
+        return litellm.ContentPolicyViolationError(message=msg(text), **kw)
     if status in (402, 429) or code in _QUOTA_CODES:
         if exc.retry_after is not None and "retry" not in text.lower() and "resets" not in text:
             text = f"{text}; retry after {exc.retry_after:g}s"
@@ -460,7 +474,7 @@ def to_litellm(
         return auth_error(message=msg(text), response=response(401), **kw)  # type: ignore[no-any-return]
     if status == 403:
         return litellm.PermissionDeniedError(message=msg(text), response=response(403), **kw)
-    if status == 404 or code in _MODEL_CODES:
+    if status == 404 or code in _MODEL_CODES or (status == 400 and _MODEL_TEXT.search(text)):
         return litellm.NotFoundError(message=msg(text), response=response(404), **kw)
     if status == 408:
         return litellm.Timeout(message=msg(text), **kw)

@@ -9,7 +9,8 @@ Rows come from three places, later ones winning:
 1. LiteLLM's own cost map: ``chatgpt/*`` rows (LiteLLM's built-in ChatGPT provider, the
    same backend) mirrored as ``openai-codex/*``, and ``github_copilot/*`` chat/responses
    rows; so a newer LiteLLM brings newer models with it;
-2. the curated table below (limits from the Codex CLI presets and Copilot ``/models``);
+2. for ``openai-codex``, the model catalog (bundled snapshot, :mod:`litellm_codex.codex_catalog`);
+   for Copilot, the curated table below (limits from Copilot ``/models``);
 3. rows refreshed from a live ``/models`` call (:func:`rows_from_codex_models`,
    :func:`rows_from_copilot_models`), registered by the providers after discovery.
 """
@@ -20,7 +21,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = [
-    "CODEX_MODELS",
     "COPILOT_MODELS",
     "metadata_rows",
     "row",
@@ -31,19 +31,11 @@ __all__ = [
 CODEX_PROVIDER_NAMES = ("openai-codex", "openai_codex")
 COPILOT_PROVIDER_NAMES = ("github_copilot", "github-copilot")
 
-# (max_input_tokens, max_output_tokens, vision, reasoning)
-CODEX_MODELS: dict[str, tuple[int, int, bool, bool]] = {
-    "gpt-5": (272_000, 128_000, True, True),
-    "gpt-5-codex": (272_000, 128_000, True, True),
-    "gpt-5-codex-mini": (272_000, 128_000, True, True),
-    "gpt-5.1": (272_000, 128_000, True, True),
-    "gpt-5.1-codex": (272_000, 128_000, True, True),
-    "gpt-5.1-codex-max": (272_000, 128_000, True, True),
-    "gpt-5.1-codex-mini": (272_000, 128_000, True, True),
-    "gpt-5.2": (272_000, 128_000, True, True),
-    "gpt-5.2-codex": (272_000, 128_000, True, True),
-}
+#: ``openai-codex`` rows come from the model catalog (the bundled snapshot of
+#: :mod:`litellm_codex.codex_catalog` until a live ``/models`` answer replaces it), not
+#: from a table here: per-model facts live in one place (SPEC §3).
 
+# (max_input_tokens, max_output_tokens, vision, reasoning)
 COPILOT_MODELS: dict[str, tuple[int, int, bool, bool]] = {
     "gpt-4o": (64_000, 4_096, True, False),
     "gpt-4.1": (128_000, 16_384, True, False),
@@ -123,38 +115,47 @@ def metadata_rows(cost_map: Mapping[str, Mapping[str, Any]] | None = None) -> di
         import litellm
 
         cost_map = litellm.model_cost
+    from litellm_codex.codex_catalog import codex_catalog
+
     rows = _from_cost_map(cost_map)
-    for table, names in (
-        (CODEX_MODELS, CODEX_PROVIDER_NAMES),
-        (COPILOT_MODELS, COPILOT_PROVIDER_NAMES),
-    ):
-        for model, (max_in, max_out, vision, reasoning) in table.items():
-            value = row(
-                names[0],
-                max_input_tokens=max_in,
-                max_output_tokens=max_out,
-                vision=vision,
-                reasoning=reasoning,
-            )
-            rows.update(_expand(names, model, value))
+    rows.update(rows_from_codex_models(codex_catalog().models()))
+    for model, (max_in, max_out, vision, reasoning) in COPILOT_MODELS.items():
+        value = row(
+            COPILOT_PROVIDER_NAMES[0],
+            max_input_tokens=max_in,
+            max_output_tokens=max_out,
+            vision=vision,
+            reasoning=reasoning,
+        )
+        rows.update(_expand(COPILOT_PROVIDER_NAMES, model, value))
     return rows
 
 
 def rows_from_codex_models(models: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Rows from the Codex backend's ``/models`` answer (``{"models": [ModelInfo...]}``)."""
+    """Rows from the Codex backend's ``/models`` entries (``{"models": [ModelInfo...]}``).
+
+    ``max_input_tokens`` is the entry's ``context_window``. The catalog states no output
+    limit of its own: ``max_output_tokens`` is set only when an entry carries one.
+    ``supports_parallel_function_calling`` is false for "Responses Lite" models, which
+    are always sent ``parallel_tool_calls: false``.
+    """
+    from litellm_codex.codex_catalog import ModelSpec
+
     rows: dict[str, Any] = {}
     for info in models:
         slug = info.get("slug")
-        if not isinstance(slug, str):
+        if not isinstance(slug, str) or not slug:
             continue
-        modalities = info.get("input_modalities") or ["text", "image"]
+        spec = ModelSpec.from_entry(info)
+        max_out = info.get("max_output_tokens")
         value = row(
             CODEX_PROVIDER_NAMES[0],
-            max_input_tokens=info.get("context_window"),
-            max_output_tokens=CODEX_MODELS.get(slug, (0, 128_000))[1],
-            vision="image" in modalities,
-            reasoning=bool(info.get("supported_reasoning_levels")),
+            max_input_tokens=spec.context_window,
+            max_output_tokens=max_out if isinstance(max_out, int) and max_out > 0 else None,
+            vision=spec.vision,
+            reasoning=bool(spec.reasoning_levels),
         )
+        value["supports_parallel_function_calling"] = spec.parallel_tool_calls and not spec.lite
         rows.update(_expand(CODEX_PROVIDER_NAMES, slug, value))
     return rows
 

@@ -50,6 +50,10 @@ def _reset_credentials() -> None:
     codex.reset_codex_credentials()
     copilot.reset_copilot_credentials()
     users.reset_user_credentials()
+    # The process-wide Codex model catalog: back to the bundled snapshot.
+    from litellm_codex.codex_catalog import reset_codex_catalog
+
+    reset_codex_catalog()
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ import filelock
 import httpx
 from pydantic import ValidationError
 
+from litellm_codex import codex_client
 from litellm_codex.auth._cache import ProcessWide, StoredLogin
 from litellm_codex.auth._flight import SingleFlight
 from litellm_codex.auth._types import Access
@@ -264,7 +265,9 @@ class CodexCredentials:
                 if not force and not self._due(login):
                     return access_for(login)
                 try:
-                    fresh = self._refresh_tokens(login)
+                    fresh = self._refresh_tokens(
+                        login, reason="unauthorized_recovery" if force else "proactive_expiry"
+                    )
                 except (UpstreamError, LoginExpiredError) as exc:
                     now = self._clock()
                     if not force and login.expires_at is not None and login.expires_at > now:
@@ -390,19 +393,33 @@ class CodexCredentials:
                     log.warning("could not store the adopted openai-codex login: %s", exc)
         return login
 
-    def _refresh_tokens(self, login: CodexLogin) -> CodexLogin:
-        """Spend ``login``'s refresh token; return the login with the new tokens."""
+    def _refresh_tokens(self, login: CodexLogin, *, reason: str = "proactive_expiry") -> CodexLogin:
+        """Spend ``login``'s refresh token; return the login with the new tokens.
+
+        ``reason`` is sent as ``refresh_reason``, as Codex CLI 0.171.0 does:
+        ``proactive_expiry`` (about to expire) or ``unauthorized_recovery`` (after a 401),
+        with its ``originator`` and User-Agent (reference-clients-2026-11.md §1.5).
+        """
         old = login.refresh_token
         spent = self._spent.get(_digest(old))
         if spent is not None:
             # Never send a burned refresh token twice (it would be "reused" at best).
             raise LoginExpiredError(PROVIDER_CODEX, spent)
         url = f"{self.auth_base}/oauth/token"
-        payload = {"client_id": CLIENT_ID, "grant_type": "refresh_token", "refresh_token": old}
+        payload = {
+            "client_id": CLIENT_ID,
+            "grant_type": "refresh_token",
+            "refresh_reason": reason,
+            "refresh_token": old,
+        }
+        origin = codex_client.originator()
+        headers = {
+            "Accept": "application/json",
+            "originator": origin,
+            "user-agent": codex_client.user_agent(codex_client.client_version(), origin),
+        }
         try:
-            response = self._client().post(
-                url, json=payload, headers={"Accept": "application/json"}
-            )
+            response = self._client().post(url, json=payload, headers=headers)
         except httpx.HTTPError as exc:
             raise UpstreamError(
                 f"could not reach {url} to refresh the openai-codex login: {type(exc).__name__}"

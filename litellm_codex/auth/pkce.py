@@ -3,11 +3,12 @@
 No sockets here: :mod:`litellm_codex.auth.login_openai` runs the loopback server and sends
 the requests; this module builds and interprets them, so every rule is unit-tested.
 
-The flow copies the Codex CLI's (protocols/codex-chatgpt-backend.md §1.2-1.3):
+The flow copies the Codex CLI's (protocols/codex-chatgpt-backend.md §1.2-1.3, with the
+authorize URL as Codex CLI 0.171.0 builds it, reference-clients-2026-11.md §1.5):
 
 1. :func:`new_verifier` / :func:`challenge_s256` / :func:`new_state`;
 2. send the user to :func:`build_authorize_url`;
-3. the browser comes back to ``http://localhost:{port}/auth/callback?code=..&state=..``;
+3. the browser comes back to ``http://127.0.0.1:{port}/auth/callback?code=..&state=..``;
    :func:`parse_callback` checks the state and returns the code;
 4. POST :func:`build_token_request` form-encoded to ``{issuer}/oauth/token``;
    :func:`parse_token_response` returns the three tokens.
@@ -22,8 +23,9 @@ import json
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import urlencode
 
+from litellm_codex import codex_client
 from litellm_codex.errors import LoginError, parse_error_body
 
 __all__ = [
@@ -45,18 +47,17 @@ __all__ = [
     "redirect_uri_for",
 ]
 
-#: The Codex CLI's OAuth client (protocols/codex-chatgpt-backend.md §1.1). The redirect URIs
-#: allowed for it are ``http://localhost:1455/auth/callback`` and ``...:1457/...`` only.
-CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
-DEFAULT_ISSUER = "https://auth.openai.com"
+#: The Codex CLI's OAuth client (protocols/codex-chatgpt-backend.md §1.1); defined with the
+#: rest of the Codex client identity in :mod:`litellm_codex.codex_client`.
+CLIENT_ID = codex_client.CLIENT_ID
+DEFAULT_ISSUER = codex_client.AUTH_BASE
 DEFAULT_PORT = 1455
 FALLBACK_PORT = 1457
 CALLBACK_PATH = "/auth/callback"
 ORIGINATOR = "codex_cli_rs"
-#: The scope every third-party client and older Codex releases ask for (§1.2). Newer Codex
-#: adds ``api.connectors.read api.connectors.invoke``, which we have no use for: least
-#: privilege. Pass ``scope=`` to :func:`build_authorize_url` to ask for more.
-DEFAULT_SCOPE = "openid profile email offline_access"
+#: The scope Codex CLI 0.171.0 asks for (reference-clients-2026-11.md §1.5). Pass
+#: ``scope=`` to :func:`build_authorize_url` to ask for less.
+DEFAULT_SCOPE = "openid profile email offline_access api.connectors.read api.connectors.invoke"
 
 
 class CallbackStateError(LoginError):
@@ -87,12 +88,11 @@ def new_state() -> str:
 
 
 def redirect_uri_for(port: int) -> str:
-    """The loopback redirect URI for ``port``.
-
-    The host is ``localhost`` (not ``127.0.0.1``): that is the spelling on the client's
-    redirect allow-list, even though the server binds 127.0.0.1 (§1.1).
+    """The loopback redirect URI for ``port``: ``http://127.0.0.1:{port}/auth/callback``,
+    the spelling Codex CLI 0.171.0 sends (reference-clients-2026-11.md §1.5; older
+    releases sent ``localhost``). The server binds 127.0.0.1 as well.
     """
-    return f"http://localhost:{port}{CALLBACK_PATH}"
+    return f"http://127.0.0.1:{port}{CALLBACK_PATH}"
 
 
 def build_authorize_url(
@@ -106,27 +106,24 @@ def build_authorize_url(
     originator: str = ORIGINATOR,
     allowed_workspace_id: str | None = None,
 ) -> str:
-    """``{issuer}/oauth/authorize?...`` with the Codex CLI's parameters, in its order (§1.2).
-
-    Every value is percent-encoded except RFC 3986 unreserved characters, like the Rust
-    ``urlencoding::encode`` Codex uses (so spaces become ``%20``, not ``+``).
+    """``{issuer}/oauth/authorize?...`` with Codex CLI 0.171.0's parameters, in its order
+    (reference-clients-2026-11.md §1.5), form-encoded (spaces as ``+``) as it sends them.
     """
     params: list[tuple[str, str]] = [
         ("response_type", "code"),
         ("client_id", client_id),
         ("redirect_uri", redirect_uri),
-        ("scope", scope),
         ("code_challenge", challenge),
         ("code_challenge_method", "S256"),
+        ("state", state),
+        ("scope", scope),
         ("id_token_add_organizations", "true"),
         ("codex_cli_simplified_flow", "true"),
-        ("state", state),
         ("originator", originator),
     ]
     if allowed_workspace_id:
         params.append(("allowed_workspace_id", allowed_workspace_id))
-    query = "&".join(f"{key}={quote(value, safe='')}" for key, value in params)
-    return f"{issuer.rstrip('/')}/oauth/authorize?{query}"
+    return f"{issuer.rstrip('/')}/oauth/authorize?{urlencode(params)}"
 
 
 def _first(query: Mapping[str, Any], key: str) -> str | None:

@@ -165,8 +165,8 @@ def run_demo(echo: Callable[..., None] = click.echo) -> dict[str, Any]:
         gh = login_device_flow(store, resolve_endpoints(), print_fn=lambda text: echo(f"  {text}"))
         echo(f"logged in as {gh.login}")
 
-        _step(echo, "openai-codex/gpt-5.1-codex")
-        summary["openai-codex"] = _conversation(echo, "openai-codex/gpt-5.1-codex", litellm)
+        _step(echo, "openai-codex/gpt-6.2-sol")
+        summary["openai-codex"] = _conversation(echo, "openai-codex/gpt-6.2-sol", litellm)
         _step(echo, "github_copilot/gpt-4o")
         summary["github_copilot"] = _conversation(echo, "github_copilot/gpt-4o", litellm)
         _step(echo, "github_copilot/gpt-5.1-codex (routed to /responses)")

@@ -32,7 +32,7 @@ def _litellm_failure(exc: Exception) -> click.ClickException:
 
 @cli.command("models")
 @click.argument("provider", type=click.Choice(sorted(_PROVIDERS), case_sensitive=False))
-@click.option("--json", "as_json", is_flag=True, help="Print the raw model list as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the model list as JSON.")
 def models(provider: str, as_json: bool) -> None:
     """List the models PROVIDER offers to this account (a live /models call)."""
     import litellm_codex
@@ -48,7 +48,11 @@ def models(provider: str, as_json: bool) -> None:
     except Exception as exc:
         raise _litellm_failure(exc) from None
     if as_json:
-        click.echo(json.dumps(entries, indent=2, sort_keys=True))
+        # A provider may summarise its entries for scripts (openai-codex: slug, context
+        # window, Lite or not, reasoning levels, hidden/upgrade); else the raw list.
+        rows = getattr(handler, "json_rows", None)
+        out = rows(entries) if callable(rows) else entries
+        click.echo(json.dumps(out, indent=2, sort_keys=True))
         return
     for line in handler.describe_models(entries):
         click.echo(line)
@@ -60,7 +64,7 @@ def models(provider: str, as_json: bool) -> None:
 @click.option("--system", default=None, help="A system message to send first.")
 @click.option("--reasoning-effort", default=None, help="low, medium, high... (model-dependent).")
 def chat(model: str, prompt: str, system: str | None, reasoning_effort: str | None) -> None:
-    """Stream a reply from MODEL (e.g. openai-codex/gpt-5.1-codex) to PROMPT."""
+    """Stream a reply from MODEL (e.g. openai-codex/gpt-6.2-sol) to PROMPT."""
     import litellm
 
     import litellm_codex

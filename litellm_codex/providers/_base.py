@@ -111,6 +111,13 @@ class UpstreamCall:
     dropped: tuple[str, ...] = ()
     #: Free-form provider data (e.g. the endpoint chosen), for ``on_error``.
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The encoded body to send instead of ``body`` as JSON (e.g. zstd-compressed; the
+    #: provider sets the matching ``content-encoding`` header). ``body`` stays the truth.
+    content: bytes | None = None
+
+    def payload(self) -> dict[str, Any]:
+        """``httpx.build_request`` keyword for the body."""
+        return {"content": self.content} if self.content is not None else {"json": self.body}
 
 
 @functools.lru_cache(maxsize=4)
@@ -205,7 +212,7 @@ class BaseProvider(CustomLLM):
     @property
     def stream_idle_timeout(self) -> float:
         """Seconds without a byte after which a stream is ended with ``litellm.Timeout``."""
-        return _env_float("LITELLM_CODEX_STREAM_IDLE_TIMEOUT", 120.0)
+        return _env_float("LITELLM_CODEX_STREAM_IDLE_TIMEOUT", 300.0)
 
     def _timeout(self, ctx: CallContext) -> httpx.Timeout:
         total = ctx.timeout if ctx.timeout and ctx.timeout > 0 else 600.0
@@ -357,7 +364,7 @@ class BaseProvider(CustomLLM):
             request = client.build_request(
                 "POST",
                 call.url,
-                json=call.body,
+                **call.payload(),
                 headers={**call.headers, **access.headers},
                 timeout=self._timeout(ctx),
             )
@@ -497,7 +504,7 @@ class BaseProvider(CustomLLM):
             request = client.build_request(
                 "POST",
                 call.url,
-                json=call.body,
+                **call.payload(),
                 headers={**call.headers, **access.headers},
                 timeout=self._timeout(ctx),
             )

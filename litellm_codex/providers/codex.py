@@ -1,61 +1,98 @@
 """The ``openai-codex/`` handler: ChatGPT subscription models over the Codex backend.
 
-Every call is ``POST {api_base}/responses`` with ``stream: true`` and ``store: false``
-(the backend refuses anything else, protocols/codex-chatgpt-backend.md §2.4); non-stream
-calls aggregate the same stream. Translation is :mod:`litellm_codex.translate.request` and
-:mod:`litellm_codex.translate.stream`; this module only adds what is Codex-specific:
-the endpoint, headers, the per-model profile and the model list.
+Every call is ``POST {api_base}/responses`` with ``stream: true`` and ``store: false``;
+non-stream calls aggregate the same stream. Translation is
+:mod:`litellm_codex.translate.request` and :mod:`litellm_codex.translate.stream`; this
+module adds what is Codex-specific, as Codex CLI 0.171.0 sends it
+(protocols/reference-clients-2026-11.md §1):
+
+- the request shape and per-model parameters from the model catalog
+  (:mod:`litellm_codex.codex_catalog`): "Responses Lite" or classic, verbosity, reasoning
+  levels, parallel tool calls, image detail;
+- the client identity (:mod:`litellm_codex.codex_client`): ``version``, ``originator``,
+  User-Agent, and ``session-id`` / ``thread-id`` / ``x-client-request-id`` from the stable
+  conversation key;
+- zstd-compressed request bodies (``content-encoding: zstd``, §1.3), dropped for the rest
+  of the process if the backend ever refuses them;
+- ``/models``, ETag-revalidated into the shared catalog.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
+import json
+import logging
 import os
-import platform
 import threading
-import time
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from litellm_codex import __version__
+import httpx
+
+from litellm_codex import codex_client
 from litellm_codex.auth._types import Access, CredentialSource
+from litellm_codex.codex_catalog import CodexCatalog, ModelSpec, codex_catalog
 from litellm_codex.errors import UpstreamError, upstream_error
-from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
-from litellm_codex.translate.request import CODEX_PROFILE, build_responses_request
+from litellm_codex.providers._base import (
+    BaseProvider,
+    CallContext,
+    UpstreamCall,
+    shared_ssl_context,
+)
+from litellm_codex.translate.request import (
+    CODEX_PROFILE,
+    ResponsesProfile,
+    build_responses_request,
+)
 from litellm_codex.translate.stream import ResponsesStreamTranslator
 
-__all__ = ["CODEX_CLIENT_VERSION", "DEFAULT_API_BASE", "CodexProvider"]
+__all__ = ["DEFAULT_API_BASE", "CodexProvider", "profile_for"]
 
-DEFAULT_API_BASE = "https://chatgpt.com/backend-api/codex"
-#: The Codex CLI version we present to ``/models`` (§5: the server may hide models from
-#: clients older than a model's ``minimal_client_version``).
-CODEX_CLIENT_VERSION = "0.98.0"
-#: ``originator`` the backend knows (the Codex CLI's); ``OPENAI_CODEX_ORIGINATOR`` overrides.
-DEFAULT_ORIGINATOR = "codex_cli_rs"
-_MODELS_TTL = 600.0
+log = logging.getLogger("litellm_codex")
+
+DEFAULT_API_BASE = codex_client.DEFAULT_API_BASE
+#: ``0`` / ``false`` turns request-body compression off.
+ZSTD_ENV = "LITELLM_CODEX_ZSTD"
+#: ``0`` / ``false``: never fetch ``/models`` in the background (the catalog stays the
+#: bundled snapshot unless ``litellm-codex models`` or :meth:`list_models` is called).
+CATALOG_REFRESH_ENV = "LITELLM_CODEX_CATALOG_REFRESH"
+#: zstd level: the reference's bodies are compressed once per request; 3 is zstd's default
+#: and costs well under a millisecond for a 100k-token history (benchmarks/).
+_ZSTD_LEVEL = 3
 
 
-@functools.lru_cache(maxsize=4)
-def _user_agent(originator: str) -> str:
-    # Codex's shape, `{originator}/{version} ({os} {os_version}; {arch}) {suffix}`
-    # (codex-chatgpt-backend.md §2.1), with our own name as the suffix.
-    system = f"{platform.system()} {platform.release()}".strip()
-    return (
-        f"{originator}/{CODEX_CLIENT_VERSION} ({system}; {platform.machine()}) "
-        f"litellm-codex/{__version__}"
+@functools.lru_cache(maxsize=64)
+def profile_for(spec: ModelSpec | None) -> ResponsesProfile:
+    """The request profile for a catalog entry (classic Codex for models it does not list)."""
+    if spec is None:
+        return CODEX_PROFILE
+    common: dict[str, Any] = {
+        "supports_verbosity": spec.supports_verbosity,
+        "default_verbosity": spec.default_verbosity if spec.supports_verbosity else None,
+        "reasoning_levels": spec.reasoning_levels or None,
+        "default_reasoning_effort": spec.default_reasoning if spec.reasoning_levels else None,
+    }
+    if spec.lite:
+        return dataclasses.replace(
+            CODEX_PROFILE,
+            lite=True,
+            parallel_tool_calls=False,
+            default_image_detail=None,
+            **common,
+        )
+    return dataclasses.replace(
+        CODEX_PROFILE,
+        parallel_tool_calls=spec.parallel_tool_calls,
+        default_image_detail="original" if spec.image_detail_original else "auto",
+        **common,
     )
 
 
-def _supports_verbosity(model: str) -> bool:
-    # Codex models have `support_verbosity: false`; sending it is a 400 (§2.4).
-    return "codex" not in model
+def _zstd(data: bytes) -> bytes:
+    import zstandard
 
-
-#: The request profile with and without `text.verbosity` (built once, not per request).
-_PROFILES = {
-    flag: dataclasses.replace(CODEX_PROFILE, supports_verbosity=flag) for flag in (True, False)
-}
+    return zstandard.ZstdCompressor(level=_ZSTD_LEVEL).compress(data)
 
 
 class CodexProvider(BaseProvider):
@@ -74,9 +111,15 @@ class CodexProvider(BaseProvider):
     def __init__(self) -> None:
         super().__init__()
         self._models_lock = threading.Lock()
-        self._models: tuple[float, str, list[dict[str, Any]]] | None = None
+        self._zstd_refused = False
+        self._refreshing = threading.Event()
 
     # -- hooks ------------------------------------------------------------------------
+
+    @property
+    def catalog(self) -> CodexCatalog:
+        """The shared model catalog."""
+        return codex_catalog()
 
     def credentials(self) -> CredentialSource:
         from litellm_codex.auth.codex import codex_credentials
@@ -88,22 +131,43 @@ class CodexProvider(BaseProvider):
         base = ctx_api_base or os.environ.get("OPENAI_CODEX_API_BASE") or DEFAULT_API_BASE
         return base.rstrip("/")
 
+    def _compress(self) -> bool:
+        if self._zstd_refused:
+            return False
+        return os.environ.get(ZSTD_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+
+    async def abuild_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
+        if not codex_client.client_version_resolved():
+            # The first call asks the installed Codex CLI for its version: off the loop.
+            await asyncio.to_thread(codex_client.client_version)
+        return self.build_call(ctx, access)
+
     def build_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
-        profile = dataclasses.replace(
-            CODEX_PROFILE, supports_verbosity=_supports_verbosity(ctx.model)
-        )
+        spec = self.catalog.spec(ctx.model)
         built = build_responses_request(
-            ctx.model, ctx.messages, ctx.optional_params, profile=profile
+            ctx.model, ctx.messages, ctx.optional_params, profile=profile_for(spec)
         )
-        originator = os.environ.get("OPENAI_CODEX_ORIGINATOR") or DEFAULT_ORIGINATOR
-        headers = {
-            "accept": "text/event-stream",
-            "originator": originator,
-            "user-agent": _user_agent(originator),
-            # One id per conversation: the prompt cache key is stable across its turns.
-            "session_id": str(built.body.get("prompt_cache_key", "")),
-            **ctx.headers,
-        }
+        version = codex_client.version_for(spec.minimal_client_version if spec else None)
+        origin = codex_client.originator()
+        key = str(built.body.get("prompt_cache_key") or "")
+        headers: dict[str, str] = {codex_client.HEADER_VERSION: version}
+        if spec is not None and spec.lite:
+            headers[codex_client.HEADER_LITE] = "true"
+        headers[codex_client.HEADER_ROUTING_HINT] = f"model={ctx.model}"
+        if key:
+            # One id per conversation, as the reference sends its thread id (§1.3).
+            headers[codex_client.HEADER_CLIENT_REQUEST_ID] = key
+            headers[codex_client.HEADER_SESSION_ID] = key
+            headers[codex_client.HEADER_THREAD_ID] = key
+        headers["accept"] = "text/event-stream"
+        headers["originator"] = origin
+        headers["user-agent"] = codex_client.user_agent(version, origin)
+        content: bytes | None = None
+        if self._compress():
+            content = _zstd(json.dumps(built.body, ensure_ascii=False).encode("utf-8"))
+            headers["content-encoding"] = "zstd"
+            headers["content-type"] = "application/json"
+        headers.update(ctx.headers)
         return UpstreamCall(
             url=f"{self.api_base(ctx.api_base)}/responses",
             body=built.body,
@@ -111,81 +175,161 @@ class CodexProvider(BaseProvider):
             stream=True,
             translator=ResponsesStreamTranslator,
             dropped=built.dropped,
+            content=content,
+            meta={"zstd": content is not None},
         )
 
-    def error_hint(self, err: UpstreamError, ctx: CallContext) -> str | None:
+    def on_error(
+        self, err: UpstreamError, ctx: CallContext, call: UpstreamCall
+    ) -> UpstreamCall | None:
         text = err.message.lower()
-        if err.status in (400, 404) and "model" in text and "not supported" in text:
-            names = self._cached_model_names()
-            if names:
-                return "Available models: " + ", ".join(names) + "."
-            return "Run `litellm-codex models openai-codex` to list the available models."
+        if call.meta.get("zstd") and (
+            err.status == 415
+            or (err.status == 400 and ("zstd" in text or "content-encoding" in text))
+        ):
+            # The backend does not take compressed bodies (any more): send them plain.
+            log.warning("litellm-codex: the Codex backend refused a zstd body; sending JSON")
+            self._zstd_refused = True
+            headers = {k: v for k, v in call.headers.items() if k != "content-encoding"}
+            return dataclasses.replace(call, headers=headers, content=None, meta={})
         return None
+
+    def error_hint(self, err: UpstreamError, ctx: CallContext) -> str | None:
+        """For a refused model: the cached catalog's models and its upgrade target.
+
+        In memory only: no network I/O while an error is being mapped.
+        """
+        text = err.message.lower()
+        refused = (
+            err.status in (400, 404)
+            and "model" in text
+            and ("not supported" in text or "not found" in text or "does not exist" in text)
+        )
+        if not refused:
+            return None
+        spec = self.catalog.spec(ctx.model)
+        names = self.catalog.slugs()
+        parts = []
+        if spec is not None and spec.upgrade:
+            parts.append(f"The catalog names {spec.upgrade!r} as the upgrade for {ctx.model!r}.")
+        if names:
+            parts.append("Models in the catalog: " + ", ".join(names) + ".")
+        else:
+            parts.append("Run `litellm-codex models openai-codex` to list the available models.")
+        return " ".join(parts)
+
+    def _exposed_headers(self, headers: Any) -> dict[str, str]:
+        # Every answer carries the backend's current `/models` ETag (`x-models-etag`); when
+        # it is not the catalog's, revalidate in the background (the answer is not delayed;
+        # later calls use the new catalog), as the reference refreshes its model list.
+        etag = headers.get("x-models-etag") if headers is not None else None
+        if etag and etag != self.catalog.etag:
+            self._refresh_catalog_soon()
+        return super()._exposed_headers(headers)
+
+    def _refresh_catalog_soon(self) -> None:
+        if os.environ.get(CATALOG_REFRESH_ENV, "1").strip().lower() in ("0", "false", "no", "off"):
+            return
+        if self._refreshing.is_set():
+            return
+        self._refreshing.set()
+        api_base = self.api_base()
+
+        def run() -> None:
+            try:
+                # A client of its own: the request pools stay the callers' alone.
+                with (
+                    httpx.Client(verify=shared_ssl_context(), follow_redirects=False) as client,
+                    self._models_lock,
+                ):
+                    self._fetch_models(api_base, client)
+            except Exception as exc:  # the snapshot keeps serving; try again on a later answer
+                log.debug("litellm-codex: could not refresh the Codex model catalog: %s", exc)
+                self.catalog.touch()
+            finally:
+                self._refreshing.clear()
+
+        threading.Thread(target=run, name="litellm-codex-models", daemon=True).start()
 
     # -- model discovery --------------------------------------------------------------
 
     def list_models(
         self, *, api_base: str | None = None, refresh: bool = False
     ) -> list[dict[str, Any]]:
-        """The backend's ``/models`` list (cached for ten minutes, revalidated by ETag)."""
+        """The backend's ``/models`` entries, revalidated by ETag into the shared catalog.
+
+        Falls back to nothing: errors propagate (the CLI reports them). Without
+        ``refresh`` a catalog fetched within the TTL is served from memory.
+        """
+        catalog = self.catalog
+        if not refresh and catalog.is_live() and not catalog.stale():
+            return catalog.models()
         with self._models_lock:
-            cached = self._models
-        if cached is not None and not refresh and time.monotonic() - cached[0] < _MODELS_TTL:
-            return cached[2]
+            self._fetch_models(api_base, self._sync_client())
+        return catalog.models()
+
+    def _fetch_models(self, api_base: str | None, client: httpx.Client) -> None:
+        catalog = self.catalog
         creds = self.credentials()
         access = creds.get()
+        version = codex_client.client_version()
+        origin = codex_client.originator()
         headers = {
-            "originator": os.environ.get("OPENAI_CODEX_ORIGINATOR") or DEFAULT_ORIGINATOR,
+            codex_client.HEADER_VERSION: version,
+            "originator": origin,
+            "user-agent": codex_client.user_agent(version, origin),
             **access.headers,
         }
-        if cached is not None and cached[1]:
-            headers["if-none-match"] = cached[1]
+        if catalog.is_live() and catalog.etag:
+            headers["if-none-match"] = catalog.etag
         url = f"{self.api_base(api_base)}/models"
-        client = self._sync_client()
-        response = client.get(
-            url, params={"client_version": CODEX_CLIENT_VERSION}, headers=headers, timeout=30
-        )
+        params = {"client_version": version}
+        response = client.get(url, params=params, headers=headers, timeout=30)
         if response.status_code == 401:
             access = creds.after_unauthorized(access)
             headers.update(access.headers)
-            response = client.get(
-                url, params={"client_version": CODEX_CLIENT_VERSION}, headers=headers, timeout=30
-            )
-        if response.status_code == 304 and cached is not None:
-            models = cached[2]
-        elif response.is_error:
+            response = client.get(url, params=params, headers=headers, timeout=30)
+        if response.status_code == 304 and catalog.is_live():
+            catalog.touch()
+            return
+        if response.is_error:
             raise upstream_error(response.status_code, response.headers, response.content)
-        else:
-            models = _visible(response.json())
-            self._register_rows(models)
-        with self._models_lock:
-            self._models = (time.monotonic(), response.headers.get("etag", ""), models)
-        return models
+        try:
+            body = response.json()
+        except ValueError:
+            raise UpstreamError("the Codex backend's /models answer is not JSON") from None
+        if catalog.update(
+            body, etag=response.headers.get("etag", ""), source=f"live /models ({version})"
+        ):
+            self._register_rows(catalog.models())
 
-    @staticmethod
-    def describe_models(models: list[dict[str, Any]]) -> list[str]:
+    def describe_models(self, models: list[dict[str, Any]]) -> list[str]:
         """One line per model for ``litellm-codex models openai-codex``."""
         lines = []
-        for info in models:
-            levels = ",".join(
-                str(level.get("effort"))
-                for level in info.get("supported_reasoning_levels") or []
-                if isinstance(level, Mapping)
+        for spec in _specs(models):
+            notes = []
+            if spec.hidden:
+                notes.append("hidden")
+            if spec.upgrade:
+                notes.append(f"upgrade: {spec.upgrade}")
+            line = (
+                f"openai-codex/{spec.slug}"
+                + (f"  context={spec.context_window}" if spec.context_window else "")
+                + ("  lite" if spec.lite else "  classic")
+                + (
+                    f"  reasoning={','.join(spec.reasoning_levels)}"
+                    if spec.reasoning_levels
+                    else ""
+                )
+                + (f"  (default {spec.default_reasoning})" if spec.default_reasoning else "")
+                + (f"  [{'; '.join(notes)}]" if notes else "")
             )
-            context = info.get("context_window")
-            lines.append(
-                f"openai-codex/{info.get('slug')}"
-                + (f"  context={context}" if context else "")
-                + (f"  reasoning={levels}" if levels else "")
-            )
+            lines.append(line)
         return lines
 
-    def _cached_model_names(self) -> list[str]:
-        try:
-            models = self.list_models()
-        except Exception:  # a hint must never hide the real error
-            return []
-        return [str(m["slug"]) for m in models if isinstance(m.get("slug"), str)]
+    def json_rows(self, models: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``litellm-codex models openai-codex --json``: one object per model."""
+        return [spec.as_json() for spec in _specs(models)]
 
     def _register_rows(self, models: list[dict[str, Any]]) -> None:
         import litellm
@@ -197,10 +341,7 @@ class CodexProvider(BaseProvider):
             litellm.register_model(rows)
 
 
-def _visible(body: Any) -> list[dict[str, Any]]:
-    models = body.get("models") if isinstance(body, Mapping) else None
-    if not isinstance(models, list):
-        return []
-    return [
-        dict(m) for m in models if isinstance(m, Mapping) and m.get("visibility", "list") != "hide"
-    ]
+def _specs(models: list[dict[str, Any]]) -> list[ModelSpec]:
+    specs = [ModelSpec.from_entry(m) for m in models if m.get("slug")]
+    specs.sort(key=lambda s: (s.priority if s.priority is not None else 1_000, s.slug))
+    return specs

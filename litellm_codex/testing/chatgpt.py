@@ -7,7 +7,7 @@ accepts, and a revoked or expired token really stops working::
     with ChatGPTSimulator() as sim:
         os.environ.update(sim.env())         # point litellm-codex at the simulator
         save_login(store, sim.issue_login()) # a logged-in user, without a browser
-        litellm.completion(model="openai-codex/gpt-5.1-codex", messages=[...])
+        litellm.completion(model="openai-codex/gpt-6.2-sol", messages=[...])
         assert sim.backend.requests          # the simulator, not something else, answered
 """
 

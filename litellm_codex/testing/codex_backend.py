@@ -130,6 +130,9 @@ _EFFORT_TEXT = {
 }
 
 
+_BASE_INSTRUCTIONS = "You are a coding agent running in a simulated Codex backend."
+
+
 def model_info(
     slug: str,
     *,
@@ -145,8 +148,12 @@ def model_info(
     priority: int = 0,
     visibility: str = "list",
     minimal_client_version: str = "0.1.0",
+    lite: bool = False,
+    max_context_window: int | None = None,
+    upgrade: str | None = None,
 ) -> JSON:
-    """One ``ModelInfo`` object as ``/models`` serves it (fields per §5 of the notes)."""
+    """One ``ModelInfo`` object as ``/models`` serves it (fields as in the 0.171.0 catalog,
+    reference-clients-2026-11.md §1.2). ``lite`` sets ``use_responses_lite``."""
     return {
         "slug": slug,
         "display_name": display_name or slug,
@@ -160,8 +167,14 @@ def model_info(
         "minimal_client_version": minimal_client_version,
         "supported_in_api": True,
         "priority": priority,
-        "upgrade": None,
-        "base_instructions": "You are a coding agent running in a simulated Codex backend.",
+        "upgrade": {"model": upgrade, "migration_markdown": "", "retirement_at": None}
+        if upgrade
+        else None,
+        "use_responses_lite": lite,
+        "tool_mode": "code_mode_only" if lite else None,
+        "max_context_window": max_context_window or context_window,
+        "supports_image_detail_original": True,
+        "base_instructions": _BASE_INSTRUCTIONS,
         "supports_reasoning_summaries": True,
         "reasoning_summary_format": reasoning_summary_format,
         "support_verbosity": support_verbosity,
@@ -178,50 +191,25 @@ def model_info(
     }
 
 
-# The preset table of §5 (openai/codex model_presets.rs + models.json).
-_DEFAULT_MODELS: tuple[JSON, ...] = (
-    model_info(
-        "gpt-5.2-codex",
-        display_name="GPT-5.2-Codex",
-        efforts=("low", "medium", "high", "xhigh"),
-        priority=1,
-    ),
-    model_info(
-        "gpt-5.2",
-        display_name="GPT-5.2",
-        efforts=("low", "medium", "high", "xhigh"),
-        support_verbosity=True,
-        default_verbosity="low",
-        reasoning_summary_format="none",
-        priority=2,
-    ),
-    model_info(
-        "gpt-5.1-codex-max",
-        display_name="GPT-5.1-Codex-Max",
-        efforts=("low", "medium", "high", "xhigh"),
-        priority=3,
-    ),
-    model_info(
-        "gpt-5.1-codex", display_name="GPT-5.1-Codex", parallel_tool_calls=False, priority=4
-    ),
-    model_info(
-        "gpt-5.1-codex-mini",
-        display_name="GPT-5.1-Codex-Mini",
-        efforts=("medium", "high"),
-        priority=5,
-    ),
-    model_info(
-        "gpt-5.1",
-        display_name="GPT-5.1",
-        support_verbosity=True,
-        default_verbosity="low",
-        priority=6,
-    ),
-)
+def _todays_models() -> tuple[JSON, ...]:
+    # The catalog embedded in Codex CLI 0.171.0 (reference-clients-2026-11.md §1.2), the
+    # same file the package bundles as its offline snapshot.
+    from litellm_codex.codex_catalog import bundled_models
+
+    # The snapshot leaves out `model_messages` (per-model base instructions, ~60 kB each);
+    # Codex CLI 0.171.0 refuses a /models answer whose entries carry no base instructions
+    # at all ("failed to decode models response"), so each gets a short `base_instructions`
+    # (checked by running the real CLI against this simulator).
+    return tuple({**entry, "base_instructions": _BASE_INSTRUCTIONS} for entry in bundled_models())
+
+
+_DEFAULT_MODELS: tuple[JSON, ...] = _todays_models()
 
 
 def default_models() -> list[JSON]:
-    """A fresh copy of the simulator's default model list."""
+    """A fresh copy of the simulator's default model list: today's catalog (Codex CLI
+    0.171.0: gpt-6.2-sol ... gpt-5.5, with ``minimal_client_version`` and
+    ``use_responses_lite`` as the real one serves them)."""
     return copy.deepcopy(list(_DEFAULT_MODELS))
 
 
@@ -363,10 +351,13 @@ def tool_call_events(
     item_id: str | None = None,
     output_index: int = 0,
     pieces: int = 3,
+    namespace: str | None = None,
 ) -> list[Event]:
     """A ``function_call`` item with its arguments streamed in ``pieces`` deltas.
 
-    ``arguments`` is the JSON *string* (a mapping is serialised for you).
+    ``arguments`` is the JSON *string* (a mapping is serialised for you). ``namespace``
+    is set on calls to a tool declared inside a namespace (the Lite shape's
+    ``additional_tools``; the capture saw ``namespace: "functions"`` on such a call, §1.3).
     """
     args = arguments if isinstance(arguments, str) else json.dumps(arguments)
     item_id = item_id or new_id("fc")
@@ -379,6 +370,8 @@ def tool_call_events(
         "call_id": call_id,
         "name": name,
     }
+    if namespace is not None:
+        item["namespace"] = namespace
     where = {"item_id": item_id, "output_index": output_index}
     events: list[Event] = [
         {"type": "response.output_item.added", "output_index": output_index, "item": item},
@@ -621,6 +614,7 @@ _ITEM_TYPES = (
     "web_search_call",
     "compaction",
     "item_reference",
+    "additional_tools",
 )
 _VERBOSITY = ("low", "medium", "high")
 _SUMMARY = ("auto", "concise", "detailed", "none")
@@ -665,10 +659,13 @@ def _type_name(value: Any) -> str:
     return "an object"
 
 
-def validate_request(body: Any, models: Sequence[JSON]) -> Problem | None:
+def validate_request(
+    body: Any, models: Sequence[JSON], headers: Mapping[str, str] | None = None
+) -> Problem | None:
     """Check a ``/responses`` body like the real backend; ``(status, error body)`` or ``None``.
 
-    Pure: ``models`` is the ``/models`` list whose slugs are accepted.
+    Pure: ``models`` is the catalog whose slugs are accepted; ``headers`` (lower-case
+    names), when given, are checked too: the ``version`` gate and the Lite marker.
     """
     if not isinstance(body, dict):
         return _detail("Request body must be a JSON object")
@@ -678,26 +675,150 @@ def validate_request(body: Any, models: Sequence[JSON]) -> Problem | None:
     if body.get("store") is not False:  # a missing field fails too (openclaw#138703)
         return _detail("Store must be set to false")
     instructions = body.get("instructions")
-    if not isinstance(instructions, str) or not instructions.strip():
+    if instructions is not None and (not isinstance(instructions, str) or not instructions.strip()):
+        return _detail("Instructions are required")
+    if instructions is None and not _has_developer_message(body.get("input")):
+        # Today's reference sends no `instructions` but developer messages (§1.3); with
+        # neither, the old gate applies (simulator decision).
         return _detail("Instructions are required")
     for key in body:
         if key not in ALLOWED_PARAMETERS:
             return _detail(f"Unsupported parameter: {key}")
     model = body.get("model")
     info = next((m for m in models if m.get("slug") == model), None)
+    refused = _detail(
+        f"The '{model}' model is not supported when using Codex with a ChatGPT account."
+    )
     if info is None:
         if not isinstance(model, str) or not model:
             return _detail("Model is required")  # simulator decision: wording not observed
-        return _detail(
-            f"The '{model}' model is not supported when using Codex with a ChatGPT account."
-        )
+        return refused
+    if headers is not None:
+        # Models above the caller's `version` are refused like unknown ones (§1.1, third-
+        # party reports); a missing header counts as the oldest client.
+        have = _version(headers.get("version") or "0")
+        if have < _version(str(info.get("minimal_client_version") or "0")):
+            return refused
     return (
-        _check_input(body.get("input"))
-        or _check_tools(body.get("tools"), body.get("tool_choice"))
+        _check_shape(body, info, headers)
+        or _check_input(body.get("input"))
+        or _check_tools(_declared_tools(body), body.get("tool_choice"))
         or _check_reasoning(body.get("reasoning"), info)
         or _check_text(body.get("text"), info)
         or _check_include(body.get("include"))
     )
+
+
+def _has_developer_message(items: Any) -> bool:
+    return isinstance(items, list) and any(
+        isinstance(item, dict)
+        and item.get("type", "message") == "message"
+        and item.get("role") in ("developer", "system")
+        for item in items
+    )
+
+
+def _declared_tools(body: Mapping[str, Any]) -> Any:
+    """Top-level ``tools``, or (Lite) the tools of the ``additional_tools`` namespaces."""
+    if body.get("tools") is not None:
+        return body.get("tools")
+    found: list[Any] = []
+    for item in body.get("input") or []:
+        if isinstance(item, dict) and item.get("type") == "additional_tools":
+            for group in item.get("tools") or []:
+                if isinstance(group, dict) and group.get("type") == "namespace":
+                    found.extend(group.get("tools") or [])
+                else:
+                    found.append(group)
+    return found or None
+
+
+def _check_shape(body: JSON, info: JSON, headers: Mapping[str, str] | None) -> Problem | None:
+    """The "Responses Lite" shape for Lite models, the classic one for the others (§1.3).
+
+    Simulator decision: the real answers to a wrong shape were not observed; these are
+    400s in the model API's error shape naming the offending field.
+    """
+    lite = info.get("use_responses_lite") is True
+    slug = info.get("slug")
+    marker = (headers or {}).get("x-openai-internal-codex-responses-lite")
+    raw_items = body.get("input")
+    items: list[Any] = raw_items if isinstance(raw_items, list) else []
+    extra = [i for i in items if isinstance(i, dict) and i.get("type") == "additional_tools"]
+    raw_reasoning = body.get("reasoning")
+    reasoning: JSON = raw_reasoning if isinstance(raw_reasoning, dict) else {}
+    if lite:
+        if headers is not None and marker != "true":
+            return _invalid(
+                f"The '{slug}' model requires the Responses Lite request format.",
+                None,
+                "unsupported_request_format",
+            )
+        if body.get("tools"):
+            return _invalid(
+                f"Unsupported parameter: 'tools' is not supported with the '{slug}' model; "
+                "declare tools in an 'additional_tools' input item.",
+                "tools",
+                "unsupported_parameter",
+            )
+        if body.get("parallel_tool_calls") is True:
+            return _invalid(
+                f"Unsupported value: 'parallel_tool_calls' must be false with the '{slug}' model.",
+                "parallel_tool_calls",
+                "unsupported_value",
+            )
+        if extra and items and items[0] is not extra[0]:
+            return _invalid(
+                "The 'additional_tools' item must be the first input item.",
+                "input",
+                "invalid_value",
+            )
+        for j, group in enumerate(extra[0].get("tools") or [] if extra else []):
+            if not isinstance(group, dict) or group.get("type") != "namespace":
+                return _invalid(
+                    f"Invalid value for 'input[0].tools[{j}]': expected a namespace.",
+                    f"input[0].tools[{j}]",
+                    "invalid_value",
+                )
+        for i, item in enumerate(items):
+            for j, part in enumerate(item.get("content") or [] if isinstance(item, dict) else []):
+                if (
+                    isinstance(part, dict)
+                    and part.get("type") == "input_image"
+                    and "detail" in part
+                ):
+                    return _invalid(
+                        f"Unsupported parameter: 'input[{i}].content[{j}].detail' is not "
+                        f"supported with the '{slug}' model.",
+                        f"input[{i}].content[{j}].detail",
+                        "unsupported_parameter",
+                    )
+        if reasoning and reasoning.get("context") != "all_turns":
+            return _invalid(
+                f"Missing required parameter: 'reasoning.context' for the '{slug}' model.",
+                "reasoning.context",
+                "missing_required_parameter",
+            )
+        return None
+    if marker is not None:
+        return _invalid(
+            f"The '{slug}' model does not support the Responses Lite request format.",
+            None,
+            "unsupported_request_format",
+        )
+    if extra:
+        return _invalid(
+            f"Invalid value: 'additional_tools' is not supported with the '{slug}' model.",
+            "input",
+            "invalid_value",
+        )
+    if "context" in reasoning:
+        return _invalid(
+            f"Unknown parameter: 'reasoning.context' is not supported with the '{slug}' model.",
+            "reasoning.context",
+            "unknown_parameter",
+        )
+    return None
 
 
 def _check_input(items: Any) -> Problem | None:
@@ -714,9 +835,11 @@ def _check_input(items: Any) -> Problem | None:
                 where,
                 "invalid_type",
             )
-        if item.get("id") is not None:
-            # With store=false nothing is persisted, so any item id is a dangling
-            # reference (can1357/oh-my-pi#41, vercel/ai#7543).
+        if item.get("id") is not None and not _client_authored(item):
+            # With store=false nothing is persisted, so the id of an item the model made
+            # (reasoning, a call, an answer) is a dangling reference (can1357/oh-my-pi#41,
+            # vercel/ai#7543). Ids on items the client authors itself pass: Codex CLI 0.171.0
+            # sends them (msg_, at_, fco_, ctco_; reference-clients-2026-11.md §1.3).
             return _invalid(
                 f"Item with id '{item['id']}' not found. Items are not persisted when `store` "
                 "is set to false. Try again with `store` set to true, or remove this item "
@@ -761,6 +884,15 @@ def _check_input(items: Any) -> Problem | None:
         call_id = next(iter(open_calls))
         return _invalid(f"No tool output found for function call {call_id}.", "input")
     return None
+
+
+def _client_authored(item: JSON) -> bool:
+    """Items the client writes itself (simulator decision, from what Codex CLI 0.171.0
+    sends with ids): its messages, tool declarations and tool outputs."""
+    kind = item.get("type", "message")
+    if kind == "message":
+        return item.get("role") != "assistant"
+    return kind in ("additional_tools", "function_call_output", "custom_tool_call_output")
 
 
 def _check_message(item: JSON, where: str) -> Problem | None:
@@ -1017,6 +1149,8 @@ class ReplyPlan:
     reasoning: list[str] | None = None
     reasoning_effort: str | None = None
     encrypted_reasoning: bool = False
+    #: Set when the tools were declared in an ``additional_tools`` namespace (Lite).
+    tool_namespace: str | None = None
 
 
 def _texts(content: Any) -> list[str]:
@@ -1155,9 +1289,12 @@ def plan_reply(body: Mapping[str, Any]) -> ReplyPlan:
             break
     tools = {
         t["name"]: t
-        for t in body.get("tools") or []
+        for t in _declared_tools(body) or []
         if isinstance(t, dict) and t.get("type") == "function" and "name" in t
     }
+    if body.get("tools") is None and tools:
+        # Tools declared in a namespace: the calls name it (see tool_call_events).
+        plan.tool_namespace = "functions"
     choice = body.get("tool_choice")
     if not outputs and tools and choice != "none":
         calls = _parse_calls(user_text, tools)
@@ -1215,8 +1352,9 @@ def count_input_tokens(body: Mapping[str, Any]) -> int:
                 total += estimate_tokens(item[key])
         if "output" in item:
             total += estimate_tokens(_output_text(item["output"]))
-    if body.get("tools"):
-        total += estimate_tokens(json.dumps(body["tools"]))
+    tools = _declared_tools(body)
+    if tools:
+        total += estimate_tokens(json.dumps(tools))
     return total
 
 
@@ -1241,7 +1379,7 @@ def plan_events(
             plan.reasoning_effort or "medium", 16
         )
     for name, args in plan.tool_calls:
-        items.append(tool_call_events(name, args))
+        items.append(tool_call_events(name, args, namespace=plan.tool_namespace))
         output_tokens += estimate_tokens(name) + estimate_tokens(args)
     if not plan.tool_calls and plan.text is not None:
         items.append(text_events(plan.text))
@@ -1611,8 +1749,20 @@ def _jwt_claims(token: str) -> JSON | None:
     return claims if isinstance(claims, dict) else None
 
 
+def _unzstd(data: bytes) -> bytes:
+    import zstandard
+
+    try:
+        # Bodies compressed in one shot carry their size; streamed ones may not.
+        with zstandard.ZstdDecompressor().stream_reader(data) as reader:
+            return reader.read()
+    except zstandard.ZstdError as exc:
+        raise ValueError(str(exc)) from exc
+
+
 def _version(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
+    parts = [int(p) for p in re.findall(r"\d+", text)[:3]]
+    return tuple(parts + [0] * (3 - len(parts)))
 
 
 # =====================================================================================
@@ -1776,11 +1926,23 @@ class CodexBackend:
         if problem is not None:
             return self._reject(request, problem)
         assert account is not None
+        raw = request.body
+        encoding = (request.headers.get("content-encoding") or "").strip().lower()
+        if encoding == "zstd":
+            # The reference compresses its request bodies (§1.3).
+            try:
+                raw = _unzstd(raw)
+            except ValueError:
+                return self._reject(request, _detail("Request body is not valid zstd data"))
+        elif encoding not in ("", "identity"):
+            return self._reject(
+                request, _detail(f"Unsupported content-encoding: {encoding}", status=415)
+            )
         try:
-            body = request.json()
+            body = json.loads(raw or b"null")
         except ValueError:
             return self._reject(request, _detail("Request body is not valid JSON"))
-        problem = validate_request(body, self.models)
+        problem = validate_request(body, self.models, request.headers)
         if problem is not None:
             return self._reject(request, problem)
         turn = Turn(
@@ -1901,7 +2063,8 @@ class CodexBackendSimulator(SimServer):
             "Authorization": f"Bearer {tokens['access_token']}",
             "ChatGPT-Account-ID": owner.account_id,
             "originator": "codex_cli_rs",
-            "User-Agent": "codex_cli_rs/0.98.0 (simulator)",
+            "User-Agent": "codex_cli_rs/0.171.0 (simulator)",
+            "version": "0.171.0",
             "Accept": "text/event-stream",
         }
 

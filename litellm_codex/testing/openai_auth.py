@@ -128,7 +128,8 @@ class OpenAIAuthSim:
         target = urlsplit(redirect_uri)
         if (
             target.scheme != "http"
-            or target.hostname != "localhost"
+            # Codex CLI 0.171.0 sends 127.0.0.1, older releases localhost (§1.5).
+            or target.hostname not in ("127.0.0.1", "localhost")
             or target.path != "/auth/callback"
             or (self.allowed_ports is not None and target.port not in self.allowed_ports)
         ):

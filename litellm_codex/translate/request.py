@@ -79,6 +79,29 @@ class ResponsesProfile:
     #: ``service_tier`` values passed through (after :data:`_SERVICE_TIER_ALIASES`);
     #: any other value is dropped and reported.
     service_tiers: frozenset[str] = field(default_factory=frozenset)
+    #: ``True``: no top-level ``instructions``; system/developer messages become
+    #: ``developer`` input messages where they stand, and a conversation without any
+    #: starts with one carrying :attr:`default_instructions` (Codex today, §1.3).
+    developer_messages: bool = False
+    #: The "Responses Lite" shape (Codex models with ``use_responses_lite``, §1.3): no
+    #: top-level ``tools``; the caller's function tools go in an ``additional_tools``
+    #: developer item as a ``namespace`` group named :attr:`lite_namespace`;
+    #: ``parallel_tool_calls: false``; ``reasoning.context: "all_turns"``; no image detail.
+    lite: bool = False
+    lite_namespace: str = "functions"
+    #: ``detail`` for images the caller sent without one; ``None`` leaves ``detail`` out.
+    default_image_detail: str | None = "auto"
+    #: ``text.verbosity`` sent when the caller gives none (the catalog's default).
+    default_verbosity: str | None = None
+    #: Reasoning efforts the model takes (the catalog's); ``None``: not checked.
+    reasoning_levels: tuple[str, ...] | None = None
+    #: Effort sent when the caller gives none (the catalog's default); ``None``: no
+    #: ``reasoning`` unless the caller asks.
+    default_reasoning_effort: str | None = None
+    #: ``False``: ``parallel_tool_calls`` is always sent as ``false`` (Lite, or a model
+    #: without parallel calls); ``True``: the caller's value, ``true`` by default.
+    #: ``None``: only the caller's value.
+    parallel_tool_calls: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -155,10 +178,12 @@ CODEX_PROFILE = ResponsesProfile(
     # §2.4: 400 "Stream must be set to true".
     force_stream=True,
     dropped_params=_DROP_FOR_CODEX,
-    # §2.4: 400 "Instructions are required"; arbitrary short instructions work today.
+    # The first developer message when the caller has none (reference-clients-2026-11.md
+    # §1.3: no top-level `instructions`; Codex sends its base instructions as the first
+    # developer message, and the backend once refused requests without instructions).
     default_instructions="You are a helpful assistant.",
-    # gpt-5.1 / gpt-5.2 take `text.verbosity`, the codex models do not (models.json
-    # `support_verbosity`); the provider replaces this per model when it knows better.
+    # Per model from the catalog's `support_verbosity` (the provider's profile_for); a
+    # model the catalog does not list gets the caller's value passed through.
     supports_verbosity=True,
     # SPEC §4: include ["reasoning.encrypted_content"] when reasoning is on (as Codex does).
     include_encrypted_reasoning=True,
@@ -167,6 +192,8 @@ CODEX_PROFILE = ResponsesProfile(
     supports_max_output_tokens=False,
     # Newer Codex sends `service_tier: "priority"` (§2.2); other values are unverified.
     service_tiers=frozenset({"priority"}),
+    # reference-clients-2026-11.md §1.3: system/developer messages as developer messages.
+    developer_messages=True,
 )
 
 COPILOT_RESPONSES_PROFILE = ResponsesProfile(
@@ -213,12 +240,16 @@ def build_responses_request(
     instructions, input_items, first_user = _translate_messages(messages, profile)
 
     body: dict[str, Any] = {"model": model}
-    if not profile.system_as_instructions:
+    instructions_text = ""
+    if profile.developer_messages:
+        input_items = _as_developer_messages(input_items, profile)
+    elif not profile.system_as_instructions:
         instructions_text = profile.default_instructions
     else:
         instructions_text = instructions or profile.default_instructions
-    if instructions_text:
+    if not profile.developer_messages and instructions_text:
         body["instructions"] = instructions_text
+    _apply_image_detail(input_items, profile)
     body["input"] = input_items
     if profile.force_stream:
         body["stream"] = True
@@ -226,6 +257,15 @@ def build_responses_request(
         body["store"] = profile.store
 
     _apply_tools(body, params, dropped)
+    if profile.parallel_tool_calls is not None and "tools" in body:
+        if not profile.parallel_tool_calls:
+            if params.get("parallel_tool_calls"):
+                dropped.add("parallel_tool_calls")
+            body["parallel_tool_calls"] = False
+        else:
+            body.setdefault("parallel_tool_calls", True)
+    if profile.lite:
+        _lite_tools(body, profile)
     _apply_reasoning(body, params, profile)
     _apply_text(body, params, profile, dropped)
     _apply_limits(body, params, profile, dropped)
@@ -297,7 +337,7 @@ def _translate_messages(
         if role in ("system", "developer"):
             texts = _texts(content, index)
             system_texts.extend(texts)
-            if not profile.system_as_instructions:
+            if not profile.system_as_instructions or profile.developer_messages:
                 items.append(_message_item(str(role), _input_text_parts(texts)))
         elif role == "user":
             item = _message_item("user", _user_parts(content, index))
@@ -594,7 +634,24 @@ def _apply_reasoning(
     summary = params.get("reasoning_summary")
     if summary is not None:
         reasoning["summary"] = str(summary)
+    levels = profile.reasoning_levels
+    if levels is not None and "effort" in reasoning and reasoning["effort"] not in levels:
+        raise ConfigurationError(
+            f"reasoning_effort={reasoning['effort']!r} is not supported by this model; "
+            f"it takes {', '.join(repr(level) for level in levels)}"
+        )
     if not reasoning:
+        if profile.default_reasoning_effort is None:
+            if profile.lite:
+                body["reasoning"] = {"context": "all_turns"}
+            return
+        # The reference always sends the catalog's default effort, no summary (the
+        # catalog's `default_reasoning_summary` is "none"), §1.2-1.3.
+        body["reasoning"] = {"effort": profile.default_reasoning_effort}
+        if profile.lite:
+            body["reasoning"]["context"] = "all_turns"
+        if profile.include_encrypted_reasoning:
+            body["include"] = ["reasoning.encrypted_content"]
         return
     # Effort values (minimal/low/medium/high/xhigh/none) are passed through: the backend
     # knows which ones each model takes (§5, model presets) and says so in its 400.
@@ -610,6 +667,8 @@ def _apply_reasoning(
             f"reasoning summary {reasoning['summary']!r} is not one of "
             "auto, concise, detailed, none"
         )
+    if profile.lite:
+        reasoning.setdefault("context", "all_turns")
     body["reasoning"] = reasoning
     if profile.include_encrypted_reasoning and not off:
         # Stateless turns (store=false): the encrypted reasoning is the only way the
@@ -630,6 +689,8 @@ def _apply_text(
         if text_format is not None:
             text["format"] = text_format
     verbosity = params.get("verbosity")
+    if verbosity is None and profile.supports_verbosity:
+        verbosity = profile.default_verbosity
     if verbosity is not None:
         if profile.supports_verbosity:
             text["verbosity"] = verbosity
@@ -684,6 +745,64 @@ def _apply_limits(
         else:
             # "auto" / "default" are harmless defaults; anything else is unverified.
             dropped.add("service_tier")
+
+
+def _as_developer_messages(
+    items: list[dict[str, Any]], profile: ResponsesProfile
+) -> list[dict[str, Any]]:
+    """System messages become developer messages; a default one leads when there is none."""
+    out: list[dict[str, Any]] = []
+    seen = False
+    for item in items:
+        if item.get("type") == "message" and item.get("role") in ("system", "developer"):
+            item = {**item, "role": "developer"}
+            seen = True
+        out.append(item)
+    if not seen and profile.default_instructions:
+        out.insert(0, _message_item("developer", _input_text_parts([profile.default_instructions])))
+    return out
+
+
+def _apply_image_detail(items: list[dict[str, Any]], profile: ResponsesProfile) -> None:
+    """Set or remove ``detail`` on every image part, as the profile says (in place)."""
+    if profile.default_image_detail == "auto":
+        return  # what the shared translation already did
+    for item in items:
+        content = item.get("content") if item.get("type") == "message" else item.get("output")
+        if not isinstance(content, list):
+            continue
+        for part in content:
+            if not isinstance(part, dict) or part.get("type") != "input_image":
+                continue
+            if profile.default_image_detail is None:
+                part.pop("detail", None)
+            elif part.get("detail") in (None, "auto"):
+                part["detail"] = profile.default_image_detail
+
+
+def _lite_tools(body: dict[str, Any], profile: ResponsesProfile) -> None:
+    """Move the function tools into a leading ``additional_tools`` developer item (§1.3).
+
+    Function calls already in the history name their namespace, as the server's call to a
+    tool declared in a namespace does: ``{"type": "function_call", "namespace":
+    "functions", "name": <bare name>, "arguments", "call_id"}``. The capture shows this
+    for the reference's custom ``exec`` tool (``custom_tool_call`` with ``namespace``,
+    §1.3); for plain function tools it is not settled from openai/codex itself (the
+    stored copy of its source predates ``additional_tools`` and the newest snapshot was
+    too large to fetch here): public proxies and test fixtures written against Codex
+    0.153+ show ``function_call`` items carrying ``namespace: "functions"`` and the bare
+    name, which is what we send back. The stream translator reads ``name`` and ignores
+    ``namespace``, so a call comes back as the caller's tool name either way.
+    """
+    tools = body.pop("tools", None)
+    for item in body["input"]:
+        if item.get("type") == "function_call":
+            item["namespace"] = profile.lite_namespace
+    if not tools:
+        return
+    group = {"type": "namespace", "name": profile.lite_namespace, "description": "", "tools": tools}
+    body["input"].insert(0, {"type": "additional_tools", "role": "developer", "tools": [group]})
+    body["parallel_tool_calls"] = False
 
 
 def _merge(target: dict[str, Any], extra: Mapping[str, Any]) -> None:

@@ -63,7 +63,7 @@ def exchange(server: SimServer, code: str, **overrides: str) -> httpx.Response:
     ("overrides", "error"),
     [
         ({"client_id": "other"}, "invalid_client"),
-        ({"redirect_uri": "http://127.0.0.1:1455/auth/callback"}, "invalid_request"),
+        ({"redirect_uri": "http://example.com:1455/auth/callback"}, "invalid_request"),
         ({"redirect_uri": "https://localhost:1455/auth/callback"}, "invalid_request"),
         ({"redirect_uri": "http://localhost:1455/elsewhere"}, "invalid_request"),
         ({"response_type": "token"}, "unsupported_response_type"),

@@ -37,7 +37,9 @@ from litellm_codex.testing.codex_backend import (
 
 pytestmark = pytest.mark.timeout(20)
 
-MODEL = "gpt-5.1-codex"
+#: The classic (non-Lite) model of today's catalog; the Lite shape has its own tests below.
+MODEL = "gpt-5.5"
+LITE_MODEL = "gpt-6.2-sol"
 
 
 _clients: list[httpx.Client] = []
@@ -237,13 +239,13 @@ GATES: list[tuple[str, Any, int, dict[str, Any]]] = [
         },
     ),
     (
-        "verbosity on codex max",
-        lambda b: b.update(model="gpt-5.1-codex-max", text={"verbosity": "low"}),
+        "verbosity not offered",
+        lambda b: b.update(text={"verbosity": "loud"}),
         400,
         {
             "error": {
-                "message": "Unsupported value: 'low' is not supported with the 'gpt-5.1-codex-max' "
-                "model. Supported values are: 'medium'.",
+                "message": "Unsupported value: 'loud' is not supported with the 'gpt-5.5' "
+                "model. Supported values are: 'low', 'medium', and 'high'.",
                 "type": "invalid_request_error",
                 "param": "text.verbosity",
                 "code": "unsupported_value",
@@ -284,7 +286,7 @@ ERROR_CODES: list[tuple[str, Any, str, str]] = [
     ),
     (
         "effort not offered",
-        _set("reasoning", {"effort": "xhigh"}),
+        _set("reasoning", {"effort": "ultra"}),
         "reasoning.effort",
         "unsupported_value",
     ),
@@ -428,7 +430,7 @@ def test_non_json_body_is_refused(sim: CodexBackendSimulator, headers: dict[str,
 
 def test_accepted_variants_pass(sim: CodexBackendSimulator, headers: dict[str, str]) -> None:
     ok = [
-        make_body(model="gpt-5.2", text={"verbosity": "low"}),
+        make_body(text={"verbosity": "low"}),
         make_body(text={"verbosity": "medium", "format": {"type": "text"}}),
         make_body(user("x"), CALL, CALL_OUT, tools=[{"type": "function", "name": "f"}]),
         make_body({"role": "user", "content": "plain string content"}),
@@ -975,37 +977,41 @@ def test_queue_is_thread_safe(sim: CodexBackendSimulator, headers: dict[str, str
 
 def test_models_list_etag_and_304(sim: CodexBackendSimulator, headers: dict[str, str]) -> None:
     url = sim.api_base + "/models"
-    response = _clients[-1].get(url, params={"client_version": "0.98.0"}, headers=headers)
+    response = _clients[-1].get(url, params={"client_version": "0.171.0"}, headers=headers)
     assert response.status_code == 200
     slugs = [m["slug"] for m in response.json()["models"]]
-    for slug in (
-        "gpt-5.1-codex",
-        "gpt-5.1-codex-mini",
-        "gpt-5.1-codex-max",
-        "gpt-5.2",
-        "gpt-5.2-codex",
-    ):
+    # Today's catalog (Codex CLI 0.171.0, reference-clients-2026-11.md §1.2).
+    assert slugs[0] == "gpt-6.2-sol"
+    for slug in ("gpt-6.2-astra", "gpt-6-sol", "gpt-5.6-sol", "gpt-5.5", "codex-auto-review"):
         assert slug in slugs
-    codex = next(m for m in response.json()["models"] if m["slug"] == "gpt-5.1-codex")
-    assert codex["context_window"] == 272000
-    assert codex["support_verbosity"] is False
-    assert codex["supports_parallel_tool_calls"] is False
-    assert [lvl["effort"] for lvl in codex["supported_reasoning_levels"]] == [
+    assert "gpt-5.1-codex" not in slugs
+    sol = next(m for m in response.json()["models"] if m["slug"] == "gpt-6.2-sol")
+    assert sol["context_window"] == 500000
+    assert sol["use_responses_lite"] is True
+    assert sol["minimal_client_version"] == "0.166.0"
+    assert [lvl["effort"] for lvl in sol["supported_reasoning_levels"]] == [
         "low",
         "medium",
         "high",
+        "xhigh",
+        "max",
+        "ultra",
     ]
-    assert codex["default_reasoning_level"] == "medium"
-    assert codex["visibility"] == "list"
-    assert "image" in codex["input_modalities"]
+    classic = next(m for m in response.json()["models"] if m["slug"] == "gpt-5.5")
+    assert classic["use_responses_lite"] is False
+    assert classic["upgrade"]["model"] == "gpt-6-sol"
     etag = response.headers["etag"]
     assert etag == sim.backend.etag
 
     not_modified = _clients[-1].get(
-        url, params={"client_version": "0.98.0"}, headers={**headers, "If-None-Match": etag}
+        url, params={"client_version": "0.171.0"}, headers={**headers, "If-None-Match": etag}
     )
     assert not_modified.status_code == 304
     assert not_modified.content == b""
+
+    # An older client does not see the models above its version.
+    old = _clients[-1].get(url, params={"client_version": "0.130.0"}, headers=headers)
+    assert [m["slug"] for m in old.json()["models"]] == ["gpt-5.5", "codex-auto-review"]
 
     sim.set_models(
         [
@@ -1014,7 +1020,7 @@ def test_models_list_etag_and_304(sim: CodexBackendSimulator, headers: dict[str,
         ]
     )
     changed = _clients[-1].get(
-        url, params={"client_version": "0.98.0"}, headers={**headers, "If-None-Match": etag}
+        url, params={"client_version": "0.171.0"}, headers={**headers, "If-None-Match": etag}
     )
     assert changed.status_code == 200
     assert [m["slug"] for m in changed.json()["models"]] == ["only-one"]
@@ -1022,9 +1028,10 @@ def test_models_list_etag_and_304(sim: CodexBackendSimulator, headers: dict[str,
     everything = _clients[-1].get(url, headers=headers)
     assert [m["slug"] for m in everything.json()["models"]] == ["only-one", "future"]
     assert [r["client_version"] for r in sim.backend.model_requests] == [
-        "0.98.0",
-        "0.98.0",
-        "0.98.0",
+        "0.171.0",
+        "0.171.0",
+        "0.130.0",
+        "0.171.0",
         "",
     ]
 
@@ -1037,7 +1044,7 @@ def test_models_need_auth_and_follow_the_list(
     response, _ = post(sim, make_body(), headers)
     assert (
         response.json()["detail"]
-        == "The 'gpt-5.1-codex' model is not supported when using Codex with a ChatGPT account."
+        == "The 'gpt-5.5' model is not supported when using Codex with a ChatGPT account."
     )
     assert post(sim, make_body(model="gpt-x"), headers)[0].status_code == 200
 
@@ -1054,6 +1061,7 @@ def test_install_on_a_shared_server_with_another_base() -> None:
         hdrs = {
             "Authorization": f"Bearer {tokens['access_token']}",
             "ChatGPT-Account-ID": authority.account.account_id,
+            "version": "0.171.0",
         }
         response = httpx.post(f"{server.url}/api/codex/responses", headers=hdrs, json=make_body())
         assert response.status_code == 200
@@ -1123,3 +1131,163 @@ def test_plan_reply_is_pure() -> None:
     assert plan_reply(make_body(user("x" * 80), reasoning={"summary": "auto"})).reasoning == [
         f"Thinking about: {'x' * 57}..."
     ]
+
+
+# -- today's gates: client version, the Lite shape, zstd bodies --
+
+
+DEVELOPER = {
+    "type": "message",
+    "role": "developer",
+    "content": [{"type": "input_text", "text": "Be brief."}],
+}
+
+
+def lite_body(*items: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """A Lite request as Codex CLI 0.171.0 shapes it (§1.3): an optional leading
+    ``additional_tools`` item, a developer message, then ``items`` (or a user message)."""
+    rest = list(items) or [user("hello world")]
+    lead = [rest.pop(0)] if rest[0].get("type") == "additional_tools" else []
+    body: dict[str, Any] = {
+        "model": LITE_MODEL,
+        "input": [*lead, DEVELOPER, *rest],
+        "stream": True,
+        "store": False,
+        "reasoning": {"effort": "low", "context": "all_turns"},
+    }
+    body.update(overrides)
+    return body
+
+
+LITE = {"x-openai-internal-codex-responses-lite": "true"}
+WEATHER = {
+    "type": "function",
+    "name": "get_weather",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+}
+EXTRA_TOOLS = {
+    "type": "additional_tools",
+    "role": "developer",
+    "tools": [{"type": "namespace", "name": "functions", "description": "", "tools": [WEATHER]}],
+}
+
+
+def test_lite_request_is_answered_with_namespaced_calls(
+    sim: CodexBackendSimulator, headers: dict[str, str]
+) -> None:
+    body = lite_body(EXTRA_TOOLS, user("call get_weather"), parallel_tool_calls=False)
+    response, events = post(sim, body, {**headers, **LITE})
+    assert response.status_code == 200, response.text
+    calls = [e["item"] for e in of_type(events, "response.output_item.done")]
+    calls = [c for c in calls if c["type"] == "function_call"]
+    assert [(c["name"], c["namespace"]) for c in calls] == [("get_weather", "functions")]
+    # The tool result goes back as a plain function_call_output.
+    follow = lite_body(
+        EXTRA_TOOLS,
+        user("call get_weather"),
+        {
+            "type": "function_call",
+            "call_id": calls[0]["call_id"],
+            "name": "get_weather",
+            "namespace": "functions",
+            "arguments": "{}",
+        },
+        {"type": "function_call_output", "call_id": calls[0]["call_id"], "output": "sunny"},
+    )
+    response, events = post(sim, follow, {**headers, **LITE})
+    assert response.status_code == 200, response.text
+    assert "tool result: sunny" in "".join(
+        e["delta"] for e in of_type(events, "response.output_text.delta")
+    )
+
+
+LITE_REFUSALS = [
+    ("no lite header", lite_body(), {}, "unsupported_request_format"),
+    ("top-level tools", lite_body(tools=[WEATHER]), LITE, "unsupported_parameter"),
+    (
+        "parallel calls",
+        lite_body(EXTRA_TOOLS, user("x"), parallel_tool_calls=True),
+        LITE,
+        "unsupported_value",
+    ),
+    ("tools not first", lite_body(user("x"), EXTRA_TOOLS), LITE, "invalid_value"),
+    (
+        "image detail",
+        lite_body(
+            user(
+                "x",
+                {"type": "input_image", "image_url": "https://example.com/a.png", "detail": "high"},
+            )
+        ),
+        LITE,
+        "unsupported_parameter",
+    ),
+    (
+        "no reasoning context",
+        lite_body(reasoning={"effort": "low"}),
+        LITE,
+        "missing_required_parameter",
+    ),
+    ("lite header on classic", make_body(), LITE, "unsupported_request_format"),
+    ("additional_tools on classic", make_body(EXTRA_TOOLS, user("x")), {}, "invalid_value"),
+    (
+        "reasoning.context on classic",
+        make_body(reasoning={"effort": "low", "context": "all_turns"}),
+        {},
+        "unknown_parameter",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "extra", "code"), [r[1:] for r in LITE_REFUSALS], ids=[r[0] for r in LITE_REFUSALS]
+)
+def test_wrong_shape_for_the_model_is_refused(
+    sim: CodexBackendSimulator, headers: dict[str, str], body: Any, extra: Any, code: str
+) -> None:
+    response, _ = post(sim, body, {**headers, **extra})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == code
+    assert sim.requests == []
+
+
+@pytest.mark.parametrize(("version", "status"), [("0.165.9", 400), (None, 400), ("0.166.0", 200)])
+def test_model_above_the_callers_version_is_refused(
+    sim: CodexBackendSimulator, headers: dict[str, str], version: str | None, status: int
+) -> None:
+    hdrs = {k: v for k, v in headers.items() if k != "version"}
+    if version is not None:
+        hdrs["version"] = version
+    response, _ = post(sim, lite_body(), {**hdrs, **LITE})
+    assert response.status_code == status
+    if status == 400:
+        assert response.json()["detail"] == (
+            "The 'gpt-6.2-sol' model is not supported when using Codex with a ChatGPT account."
+        )
+
+
+def test_zstd_bodies_are_accepted_and_garbage_is_refused(
+    sim: CodexBackendSimulator, headers: dict[str, str]
+) -> None:
+    import zstandard
+
+    raw = json.dumps(lite_body()).encode()
+    packed = zstandard.ZstdCompressor().compress(raw)
+    hdrs = {**headers, **LITE, "content-encoding": "zstd", "content-type": "application/json"}
+    response, _ = post(sim, packed, hdrs)
+    assert response.status_code == 200
+    assert sim.requests[-1].body == json.loads(raw)
+    assert post(sim, b"not zstd", hdrs)[0].status_code == 400
+    brotli = {**hdrs, "content-encoding": "br"}
+    assert post(sim, packed, brotli)[0].status_code == 415
+
+
+def test_ids_on_client_authored_items_pass(
+    sim: CodexBackendSimulator, headers: dict[str, str]
+) -> None:
+    """Codex CLI 0.171.0 sends ids on the items it writes (msg_, at_, fco_), with store:
+    false; ids of model-made items still get the 404 (the `item id` gate above)."""
+    tools = {**EXTRA_TOOLS, "id": "at_1"}
+    body = lite_body(tools, {**user("call get_weather"), "id": "msg_1"})
+    response, _ = post(sim, body, {**headers, **LITE})
+    assert response.status_code == 200, response.text

@@ -23,7 +23,7 @@ from litellm_codex.testing.codex_backend import Fault
 from tests.contract._data import MODES, PNG, TOOLS
 from tests.contract._login import log_in_codex
 
-MODEL = "openai-codex/gpt-5.1-codex"
+MODEL = "openai-codex/gpt-6.2-sol"
 
 
 @pytest.fixture
@@ -169,10 +169,11 @@ def check(name: str, answer: Answer) -> None:
         assert answer.content == "tool result: sunny"
         assert answer.finish_reason == "stop"
     elif name == "parallel-tools":
-        assert [n for n, _ in answer.tool_calls] == ["get_weather", "get_time"]
+        # A Lite model is always sent parallel_tool_calls: false, so one call comes back
+        # (test_classic_model_gets_the_classic_shape shows two with gpt-5.5).
+        assert [n for n, _ in answer.tool_calls] == ["get_weather"]
         assert json.loads(answer.tool_calls[0][1]) == {"city": "Oslo"}
-        assert json.loads(answer.tool_calls[1][1]) == {}
-        assert len(set(answer.tool_ids)) == 2 and all(answer.tool_ids)
+        assert len(set(answer.tool_ids)) == 1 and all(answer.tool_ids)
         assert answer.finish_reason == "tool_calls"
         assert not answer.content
     elif name == "image":
@@ -213,7 +214,14 @@ def test_scenario_through_all_entry_points_with_parity(sim: ChatGPTSimulator, na
     for recorded in sim.backend.requests:
         body = recorded.body
         assert body["stream"] is True and body["store"] is False
-        assert body["instructions"]
+        # Today's shape (reference-clients-2026-11.md §1.3): developer messages lead the
+        # input, no top-level instructions, the Lite marker and reasoning context.
+        assert "instructions" not in body
+        first = next(i for i in body["input"] if i.get("type") == "message")
+        assert first["role"] == "developer"
+        assert recorded.headers["x-openai-internal-codex-responses-lite"] == "true"
+        assert body["reasoning"]["context"] == "all_turns"
+        assert "tools" not in body
 
 
 def test_request_shape_and_headers(sim: ChatGPTSimulator) -> None:
@@ -227,8 +235,64 @@ def test_request_shape_and_headers(sim: ChatGPTSimulator) -> None:
     assert headers["chatgpt-account-id"] == "acct-sim-0001"
     assert headers["originator"] == "codex_cli_rs"
     assert headers["authorization"].startswith("Bearer ")
-    assert headers["session_id"] == body["prompt_cache_key"]
+    key = body["prompt_cache_key"]
+    assert headers["session-id"] == headers["thread-id"] == key
+    assert headers["x-client-request-id"] == key
+    assert "session_id" not in headers
+    # One client version, sent identically in the header and the User-Agent.
+    assert headers["version"] == "0.171.0"
+    assert headers["user-agent"].startswith("codex_cli_rs/0.171.0 (")
     assert "litellm-codex/" in headers["user-agent"]
+    assert headers["x-openai-internal-codex-responses-lite"] == "true"
+    assert headers["content-encoding"] == "zstd"
+    # The caller's function tools went into the Lite `additional_tools` item.
+    assert body["input"][0]["type"] == "additional_tools"
+    group = body["input"][0]["tools"][0]
+    assert group["type"] == "namespace" and group["name"] == "functions"
+    assert {t["name"] for t in group["tools"]} == {t["function"]["name"] for t in TOOLS}
+    assert body["parallel_tool_calls"] is False
+    call = next(i for i in body["input"] if i.get("type") == "function_call")
+    assert call["namespace"] == "functions"
+
+
+def test_classic_model_gets_the_classic_shape(sim: ChatGPTSimulator) -> None:
+    messages, kwargs = SCENARIOS["parallel-tools"]
+    r = litellm.completion(model="openai-codex/gpt-5.5", messages=messages, **kwargs)
+    assert [c.function.name for c in r.choices[0].message.tool_calls] == [
+        "get_weather",
+        "get_time",
+    ]
+    recorded = sim.backend.requests[-1]
+    body = recorded.body
+    assert "x-openai-internal-codex-responses-lite" not in recorded.headers
+    assert [t["name"] for t in body["tools"]] == [t["function"]["name"] for t in TOOLS]
+    assert body["parallel_tool_calls"] is True
+    assert body["reasoning"] == {"effort": "medium"}
+    assert all(i.get("type") != "additional_tools" for i in body["input"])
+
+
+@pytest.mark.parametrize(("model", "effort"), [("gpt-6.2-sol", "ultra"), ("gpt-6-luna", "max")])
+def test_every_catalog_reasoning_level_passes(
+    sim: ChatGPTSimulator, model: str, effort: str
+) -> None:
+    r = litellm.completion(
+        model=f"openai-codex/{model}",
+        messages=[{"role": "user", "content": "deep"}],
+        reasoning_effort=effort,
+    )
+    assert r.choices[0].message.content == "echo: deep"
+    assert sim.backend.requests[-1].body["reasoning"]["effort"] == effort
+
+
+def test_unlisted_reasoning_level_fails_before_the_network(sim: ChatGPTSimulator) -> None:
+    with pytest.raises(litellm.BadRequestError) as info:
+        litellm.completion(
+            model="openai-codex/gpt-5.5",
+            messages=[{"role": "user", "content": "x"}],
+            reasoning_effort="ultra",
+        )
+    assert "'xhigh'" in str(info.value) and "'ultra'" in str(info.value)
+    assert sim.backend.requests == [] and sim.backend.rejections == []
 
 
 def test_prompt_cache_key_is_stable_across_turns(sim: ChatGPTSimulator) -> None:
@@ -292,7 +356,9 @@ def test_dropped_connection_is_retried_for_whole_answers(sim: ChatGPTSimulator, 
 def test_dropped_connection_mid_stream_is_connection_error(
     sim: ChatGPTSimulator, mode: str
 ) -> None:
-    sim.backend.queue(Fault.drop_after(5))
+    # After the first text delta (the reasoning item comes first: the catalog's default
+    # effort is always sent), so the drop cannot be retried away.
+    sim.backend.queue(Fault.drop_after(9))
     with pytest.raises((litellm.APIConnectionError, MidStreamFallbackError)) as info:
         run(mode, [{"role": "user", "content": "drop"}])
     original = getattr(info.value, "original_exception", info.value)
@@ -354,11 +420,41 @@ def test_context_window_exceeded(sim: ChatGPTSimulator, mode: str) -> None:
 
 
 def test_unsupported_model_lists_available_models(sim: ChatGPTSimulator) -> None:
-    with pytest.raises(litellm.BadRequestError) as info:
+    with pytest.raises(litellm.NotFoundError) as info:
         litellm.completion(
             model="openai-codex/gpt-9-imaginary", messages=[{"role": "user", "content": "x"}]
         )
-    assert "gpt-5.1-codex" in str(info.value)
+    assert "gpt-6.2-sol" in str(info.value) and "gpt-5.5" in str(info.value)
+
+
+def test_retired_model_passes_through_and_gets_a_clear_not_found(
+    sim: ChatGPTSimulator,
+) -> None:
+    """gpt-5.1-codex left the catalog: the name still goes upstream (any name passes
+    through), and the refusal lists today's models."""
+    with pytest.raises(litellm.NotFoundError) as info:
+        litellm.completion(
+            model="openai-codex/gpt-5.1-codex", messages=[{"role": "user", "content": "x"}]
+        )
+    rejected = sim.backend.rejections[-1]
+    assert rejected.status == 400
+    assert "'gpt-5.1-codex' model is not supported" in str(info.value)
+    assert "gpt-6.2-sol" in str(info.value)
+
+
+def test_model_above_the_client_version_is_refused_with_its_upgrade(
+    sim: ChatGPTSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An explicit OPENAI_CODEX_CLIENT_VERSION below gpt-5.5's minimum: the backend refuses
+    it, and the error names the catalog's upgrade target without any /models call."""
+    monkeypatch.setenv("OPENAI_CODEX_CLIENT_VERSION", "0.100.0")
+    with pytest.raises(litellm.NotFoundError) as info:
+        litellm.completion(
+            model="openai-codex/gpt-5.5", messages=[{"role": "user", "content": "x"}]
+        )
+    assert sim.backend.rejections[-1].headers["version"] == "0.100.0"
+    assert "'gpt-6-sol'" in str(info.value)
+    assert sim.backend.model_requests == []
 
 
 def test_no_secret_in_debug_logs_or_errors(
@@ -428,3 +524,47 @@ def test_abandoned_async_stream_closes_its_connection(sim: ChatGPTSimulator) -> 
     before, after = asyncio.run(scenario())
     assert len(before) == 1 and "ACTIVE" in before[0]
     assert not any("ACTIVE" in info for info in after)
+
+
+def test_catalog_follows_the_backend_in_the_background(sim: ChatGPTSimulator) -> None:
+    """The bundled snapshot serves the first call; the answer's `x-models-etag` differs
+    from it, so the catalog is revalidated off the request path and a model the backend
+    added since the snapshot gets the shape its entry names."""
+    import time
+
+    from litellm_codex.codex_catalog import codex_catalog
+    from litellm_codex.testing.codex_backend import default_models, model_info
+
+    sim.backend.set_models([*default_models(), model_info("gpt-7-new", lite=True)])
+    assert codex_catalog().spec("gpt-7-new") is None
+    litellm.completion(model=MODEL, messages=[{"role": "user", "content": "hi"}])
+    deadline = time.monotonic() + 10
+    while codex_catalog().spec("gpt-7-new") is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert codex_catalog().etag == sim.backend.etag
+    assert sim.backend.model_requests[-1]["client_version"] == "0.171.0"
+    r = litellm.completion(
+        model="openai-codex/gpt-7-new", messages=[{"role": "user", "content": "new"}]
+    )
+    assert r.choices[0].message.content == "echo: new"
+    assert sim.backend.requests[-1].headers["x-openai-internal-codex-responses-lite"] == "true"
+    # Registered for litellm.get_model_info too.
+    assert litellm.get_model_info("openai-codex/gpt-7-new")["max_input_tokens"] == 272_000
+
+
+def test_zstd_can_be_turned_off(sim: ChatGPTSimulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LITELLM_CODEX_ZSTD", "0")
+    litellm.completion(model=MODEL, messages=[{"role": "user", "content": "plain"}])
+    assert "content-encoding" not in sim.backend.requests[-1].headers
+
+
+def test_a_backend_refusing_zstd_gets_plain_json(sim: ChatGPTSimulator) -> None:
+    provider = litellm_codex.openai_codex
+    sim.backend.queue(Fault.status(415, {"detail": "Unsupported content-encoding: zstd"}))
+    try:
+        r = litellm.completion(model=MODEL, messages=[{"role": "user", "content": "again"}])
+        assert r.choices[0].message.content == "echo: again"
+        assert sim.backend.requests[0].headers["content-encoding"] == "zstd"
+        assert "content-encoding" not in sim.backend.requests[-1].headers
+    finally:
+        provider._zstd_refused = False

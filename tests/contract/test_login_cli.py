@@ -227,7 +227,12 @@ def test_browser_login_then_status(env: dict[str, str], chatgpt: ChatGPTSimulato
     query = parse_qs(urlsplit(url).query)
     assert query["client_id"] == ["app_EMoamEEZ73f0CkXaXp7hrann"]
     assert query["code_challenge_method"] == ["S256"]
-    assert urlsplit(query["redirect_uri"][0]).hostname == "localhost"
+    assert urlsplit(query["redirect_uri"][0]).hostname == "127.0.0.1"
+    assert query["scope"] == [
+        "openid profile email offline_access api.connectors.read api.connectors.invoke"
+    ]
+    assert query["codex_cli_simplified_flow"] == ["true"]
+    assert query["originator"] == ["codex_cli_rs"]
     # The simulator checked PKCE, redirect_uri and single use before answering.
     assert chatgpt.auth.code_exchanges == 1
     exchange = chatgpt.calls_to("/oauth/token")[-1]
@@ -260,7 +265,7 @@ def test_browser_login_server_is_gone_afterwards(
     assert result.code == 0
     callback = parse_qs(urlsplit(url).query)["redirect_uri"][0]
     with pytest.raises(httpx.ConnectError):
-        httpx.get(callback.replace("localhost", "127.0.0.1"), timeout=5)
+        httpx.get(callback, timeout=5)
 
 
 def test_browser_login_ignores_a_forged_callback(

@@ -165,7 +165,7 @@ def test_default_port_falls_back(
         )
         browser.join()
     redirect = parse_qs(urlsplit(browser.urls[0]).query)["redirect_uri"][0]
-    assert redirect == f"http://localhost:{fallback}/auth/callback"
+    assert redirect == f"http://127.0.0.1:{fallback}/auth/callback"
 
 
 def test_both_default_ports_busy(

@@ -52,7 +52,21 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 def test_models_lists_live_models(env: dict[str, str]) -> None:
     codex = cli(env, "models", "openai-codex")
     assert codex.returncode == 0, codex.stderr
-    assert "openai-codex/gpt-5.1-codex" in codex.stdout
+    lines = {line.split()[0]: line for line in codex.stdout.splitlines() if line.strip()}
+    sol = lines["openai-codex/gpt-6.2-sol"]
+    assert "context=500000" in sol and " lite" in sol
+    assert "reasoning=low,medium,high,xhigh,max,ultra" in sol
+    classic = lines["openai-codex/gpt-5.5"]
+    assert " classic" in classic and "upgrade: gpt-6-sol" in classic
+    assert "hidden" in lines["openai-codex/codex-auto-review"]
+    rows = json.loads(cli(env, "models", "openai-codex", "--json").stdout)
+    by_slug = {row["slug"]: row for row in rows}
+    assert by_slug["gpt-6.2-sol"]["lite"] is True
+    assert by_slug["gpt-6.2-sol"]["context_window"] == 500000
+    assert by_slug["gpt-5.5"]["lite"] is False
+    assert by_slug["gpt-5.5"]["reasoning_levels"] == ["low", "medium", "high", "xhigh"]
+    assert by_slug["gpt-5.5"]["upgrade"] == "gpt-6-sol"
+    assert by_slug["gpt-daybreak-red-latest"]["hidden"] is True
     copilot = cli(env, "models", "github-copilot", "--json")
     assert copilot.returncode == 0, copilot.stderr
     ids = {m["id"] for m in json.loads(copilot.stdout)}
@@ -61,7 +75,7 @@ def test_models_lists_live_models(env: dict[str, str]) -> None:
     assert "text-embedding-3-small" not in ids  # not a chat model
 
 
-@pytest.mark.parametrize("model", ["openai-codex/gpt-5.1-codex", "github_copilot/gpt-4o"])
+@pytest.mark.parametrize("model", ["openai-codex/gpt-6.2-sol", "github_copilot/gpt-4o"])
 def test_chat_streams_the_answer(env: dict[str, str], model: str) -> None:
     result = cli(env, "chat", model, "hello from the terminal")
     assert result.returncode == 0, result.stderr
@@ -69,7 +83,7 @@ def test_chat_streams_the_answer(env: dict[str, str], model: str) -> None:
 
 
 def test_chat_prints_reasoning_to_stderr(env: dict[str, str]) -> None:
-    result = cli(env, "chat", "openai-codex/gpt-5.1-codex", "think", "--reasoning-effort", "high")
+    result = cli(env, "chat", "openai-codex/gpt-6.2-sol", "think", "--reasoning-effort", "high")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "echo: think"
     assert result.stderr.strip()
@@ -77,7 +91,7 @@ def test_chat_prints_reasoning_to_stderr(env: dict[str, str]) -> None:
 
 def test_chat_without_login_fails_with_one_line(env: dict[str, str]) -> None:
     Path(env["LITELLM_CODEX_HOME"], "credentials.json").unlink()
-    result = cli(env, "chat", "openai-codex/gpt-5.1-codex", "hi")
+    result = cli(env, "chat", "openai-codex/gpt-6.2-sol", "hi")
     assert result.returncode == 1
     assert "litellm-codex login openai-codex" in result.stderr
     assert "Traceback" not in result.stderr

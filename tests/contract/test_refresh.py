@@ -215,11 +215,25 @@ def test_refresh_request_shape(oauth: OAuth) -> None:
     (call,) = oauth.token_calls()
     assert call.method == "POST"
     assert "application/json" in call.headers["content-type"]
+    # As Codex CLI 0.171.0 sends it (reference-clients-2026-11.md §1.5): no scope, a reason.
     assert call.json() == {
         "client_id": "app_EMoamEEZ73f0CkXaXp7hrann",
         "grant_type": "refresh_token",
+        "refresh_reason": "proactive_expiry",
         "refresh_token": login.refresh_token,
     }
+    assert call.headers["originator"] == "codex_cli_rs"
+    assert call.headers["user-agent"].startswith("codex_cli_rs/")
+
+
+def test_refresh_after_a_401_says_unauthorized_recovery(oauth: OAuth) -> None:
+    store = MemoryStore()
+    login = make_login(oauth.authority, oauth.url, ttl=3600)
+    save_login(store, login)
+    creds = creds_for(store, oauth)
+    creds.after_unauthorized(creds.get())
+    (call,) = oauth.token_calls()
+    assert call.json()["refresh_reason"] == "unauthorized_recovery"
 
 
 def test_refresh_response_without_id_token_keeps_identity(oauth: OAuth) -> None:

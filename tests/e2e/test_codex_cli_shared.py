@@ -308,7 +308,7 @@ class Setup:
 
 def _ours() -> str:
     response = litellm.completion(
-        model="openai-codex/gpt-5.1-codex", messages=[{"role": "user", "content": "hi"}]
+        model="openai-codex/gpt-6.2-sol", messages=[{"role": "user", "content": "hi"}]
     )
     return str(response.choices[0].message.content)
 

@@ -32,7 +32,7 @@ CONFIG = {
         ]
     },
     "model_list": [
-        {"model_name": "codex", "litellm_params": {"model": "openai-codex/gpt-5.1-codex"}},
+        {"model_name": "codex", "litellm_params": {"model": "openai-codex/gpt-6.2-sol"}},
         {"model_name": "copilot", "litellm_params": {"model": "github_copilot/gpt-4o"}},
         {
             "model_name": "copilot-codex",

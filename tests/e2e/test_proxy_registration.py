@@ -25,7 +25,7 @@ CONFIG = {
         ]
     },
     "model_list": [
-        {"model_name": "codex", "litellm_params": {"model": "openai-codex/gpt-5.1-codex"}},
+        {"model_name": "codex", "litellm_params": {"model": "openai-codex/gpt-6.2-sol"}},
         {"model_name": "copilot", "litellm_params": {"model": "github_copilot/gpt-4o"}},
         {"model_name": "copilot55", "litellm_params": {"model": "github_copilot/gpt-5.5"}},
     ],
@@ -105,7 +105,7 @@ def test_health_runs_our_handlers(proxy: tuple[Proxy, Path]) -> None:
     body = response.json()
     unhealthy = body["unhealthy_endpoints"]
     assert {e["model"] for e in unhealthy} == {
-        "openai-codex/gpt-5.1-codex",
+        "openai-codex/gpt-6.2-sol",
         "github_copilot/gpt-4o",
         "github_copilot/gpt-5.5",
     }

@@ -24,8 +24,10 @@ from litellm_codex.providers._base import BaseProvider
 # Responses bridge and its own authenticator.
 RESPONSES_MODE_ROWS = ["gpt-5.5", "gpt-5.3-codex", "gpt-6-sol"]
 MODELS = [
+    ("openai-codex/gpt-6.2-sol", "openai-codex", "gpt-6.2-sol"),
+    ("openai_codex/gpt-6.2-sol", "openai-codex", "gpt-6.2-sol"),
+    # A retired name still passes through (the backend, not us, says it is gone).
     ("openai-codex/gpt-5.1-codex", "openai-codex", "gpt-5.1-codex"),
-    ("openai_codex/gpt-5.1-codex", "openai-codex", "gpt-5.1-codex"),
     ("github_copilot/gpt-4o", "github_copilot", "gpt-4o"),
     ("github-copilot/gpt-4o", "github_copilot", "gpt-4o"),
     *[(f"github_copilot/{m}", "github_copilot", m) for m in RESPONSES_MODE_ROWS],
@@ -105,7 +107,7 @@ def test_router_routes_reach_handler(
 ) -> None:
     router = litellm.Router(
         model_list=[
-            {"model_name": "codex", "litellm_params": {"model": "openai-codex/gpt-5.1-codex"}},
+            {"model_name": "codex", "litellm_params": {"model": "openai-codex/gpt-6.2-sol"}},
             {"model_name": "copilot", "litellm_params": {"model": "github_copilot/gpt-4o"}},
             {"model_name": "copilot55", "litellm_params": {"model": "github_copilot/gpt-5.5"}},
         ],
@@ -131,8 +133,8 @@ def test_router_routes_reach_handler(
         with pytest.raises(litellm.AuthenticationError, match="litellm-codex login"):
             asyncio.run(acall())
     assert [s["model"] for s in spy] == [
-        "gpt-5.1-codex",
-        "gpt-5.1-codex",
+        "gpt-6.2-sol",
+        "gpt-6.2-sol",
         "gpt-4o",
         "gpt-4o",
         "gpt-5.5",
@@ -142,7 +144,7 @@ def test_router_routes_reach_handler(
 
 
 @pytest.mark.parametrize(
-    "model", ["openai-codex/gpt-5.1-codex", "github_copilot/gpt-4o", "github_copilot/gpt-5.5"]
+    "model", ["openai-codex/gpt-6.2-sol", "github_copilot/gpt-4o", "github_copilot/gpt-5.5"]
 )
 def test_reasoning_params_reach_handler_without_allowed_openai_params(
     model: str, spy: list[dict[str, Any]]
@@ -163,12 +165,15 @@ def test_reasoning_params_reach_handler_without_allowed_openai_params(
 
 
 def test_model_metadata_registered() -> None:
-    info = litellm.get_model_info("openai-codex/gpt-5.1-codex")
+    # From the model catalog (the bundled snapshot of today's /models).
+    info = litellm.get_model_info("openai-codex/gpt-6.2-sol")
     assert info["mode"] == "chat"
     assert info["input_cost_per_token"] == 0.0
-    assert info["max_input_tokens"] == 272_000
-    assert litellm.supports_function_calling("openai-codex/gpt-5.1-codex")
-    assert litellm.supports_reasoning("openai-codex/gpt-5.1-codex")
+    assert info["max_input_tokens"] == 500_000
+    assert litellm.supports_function_calling("openai-codex/gpt-6.2-sol")
+    assert litellm.supports_reasoning("openai-codex/gpt-6.2-sol")
+    assert litellm.supports_vision("openai-codex/gpt-6.2-sol")
+    assert litellm.get_model_info("openai-codex/gpt-5.5")["max_input_tokens"] == 272_000
     # A bundled `mode: responses` row is overridden to chat at zero cost.
     copilot = litellm.get_model_info("github_copilot/gpt-5.5")
     assert copilot["mode"] == "chat"

@@ -43,7 +43,7 @@ def sims(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ChatGPTSimulator, Co
 def _router(**settings: Any) -> litellm.Router:
     return litellm.Router(
         model_list=[
-            {"model_name": "codex", "litellm_params": {"model": "openai-codex/gpt-5.1-codex"}},
+            {"model_name": "codex", "litellm_params": {"model": "openai-codex/gpt-6.2-sol"}},
             {"model_name": "copilot", "litellm_params": {"model": "github_copilot/gpt-4o"}},
         ],
         **settings,
@@ -106,7 +106,7 @@ def test_cooldown_skips_a_deployment_over_quota(
             {"model_name": "any", "litellm_params": {"model": "github_copilot/gpt-4o", "order": 1}},
             {
                 "model_name": "any",
-                "litellm_params": {"model": "openai-codex/gpt-5.1-codex", "order": 2},
+                "litellm_params": {"model": "openai-codex/gpt-6.2-sol", "order": 2},
             },
         ],
         allowed_fails=0,

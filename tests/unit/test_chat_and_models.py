@@ -94,8 +94,13 @@ def test_metadata_rows_mirror_the_cost_map_as_zero_cost_chat() -> None:
     assert copilot["supports_function_calling"] is False
     assert "github_copilot/text-embedding-3-small" not in rows
     assert not any(key.startswith("openai/") for key in rows)
-    # The curated table wins over the mirror and is always present.
-    assert rows["openai-codex/gpt-5.1-codex"]["max_input_tokens"] == 272_000
+    # The catalog (bundled snapshot) wins over the mirror and is always present.
+    assert rows["openai-codex/gpt-6.2-sol"]["max_input_tokens"] == 500_000
+    assert rows["openai-codex/gpt-5.5"]["max_input_tokens"] == 272_000
+    # Lite models are always sent parallel_tool_calls: false; gpt-5.5 takes parallel calls.
+    assert rows["openai-codex/gpt-6.2-sol"]["supports_parallel_function_calling"] is False
+    assert rows["openai-codex/gpt-5.5"]["supports_parallel_function_calling"] is True
+    assert "openai-codex/gpt-5.1-codex" not in rows  # retired: not in today's catalog
     assert rows["github-copilot/gpt-4o"]["supports_reasoning"] is False
 
 

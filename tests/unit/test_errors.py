@@ -198,6 +198,37 @@ def _convert(exc: BaseException) -> Exception:
             id="model",
         ),
         pytest.param(UpstreamError("late", status=408), litellm.Timeout, id="408"),
+        pytest.param(
+            UpstreamError(
+                "The 'gpt-5.1-codex' model is not supported when using Codex with a ChatGPT "
+                "account.",
+                status=400,
+            ),
+            litellm.NotFoundError,
+            id="model-not-supported-400",
+        ),
+        pytest.param(
+            UpstreamError(
+                "Codex is not included in your plan", status=429, code="usage_not_included"
+            ),
+            litellm.PermissionDeniedError,
+            id="usage-not-included",
+        ),
+        pytest.param(
+            StreamError("flagged", code="usage_not_included"),
+            litellm.PermissionDeniedError,
+            id="usage-not-included-in-stream",
+        ),
+        pytest.param(
+            UpstreamError("refused", status=400, code="content_policy_violation"),
+            litellm.ContentPolicyViolationError,  # a BadRequestError
+            id="content-policy-code",
+        ),
+        pytest.param(
+            StreamError("Your request was flagged as potentially violating our usage policy"),
+            litellm.ContentPolicyViolationError,
+            id="content-policy-in-stream",
+        ),
         pytest.param(UpstreamError("bad", status=422), litellm.BadRequestError, id="422"),
         pytest.param(UpstreamError("down", status=503), litellm.ServiceUnavailableError, id="503"),
         pytest.param(UpstreamError("boom", status=500), litellm.InternalServerError, id="500"),
@@ -239,3 +270,8 @@ def test_hint_is_appended() -> None:
         UpstreamError("unknown model", status=404), provider="p", model="m", hint="Try gpt-5."
     )
     assert str(converted).endswith("Try gpt-5.")
+
+
+def test_content_policy_refusal_is_a_bad_request_and_not_retried() -> None:
+    converted = _convert(StreamError("flagged as potentially violating", code="cyber_policy"))
+    assert isinstance(converted, litellm.BadRequestError)

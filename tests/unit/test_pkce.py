@@ -47,16 +47,16 @@ def test_challenge_of_random_verifier() -> None:
     assert pkce.challenge_s256(verifier) == expected
 
 
-def test_redirect_uri_uses_localhost() -> None:
-    assert pkce.redirect_uri_for(1455) == "http://localhost:1455/auth/callback"
-    assert pkce.redirect_uri_for(1457) == "http://localhost:1457/auth/callback"
+def test_redirect_uri_uses_the_loopback_address() -> None:
+    assert pkce.redirect_uri_for(1455) == "http://127.0.0.1:1455/auth/callback"
+    assert pkce.redirect_uri_for(1457) == "http://127.0.0.1:1457/auth/callback"
 
 
 def test_authorize_url_params_in_codex_order() -> None:
     url = pkce.build_authorize_url(
         "https://auth.openai.com/",
         pkce.CLIENT_ID,
-        "http://localhost:1455/auth/callback",
+        "http://127.0.0.1:1455/auth/callback",
         "CHALLENGE",
         "STATE",
     )
@@ -64,29 +64,30 @@ def test_authorize_url_params_in_codex_order() -> None:
     assert (
         f"{split.scheme}://{split.netloc}{split.path}" == "https://auth.openai.com/oauth/authorize"
     )
+    # Codex CLI 0.171.0's order and values (reference-clients-2026-11.md §1.5).
     assert parse_qsl(split.query) == [
         ("response_type", "code"),
         ("client_id", "app_EMoamEEZ73f0CkXaXp7hrann"),
-        ("redirect_uri", "http://localhost:1455/auth/callback"),
-        ("scope", "openid profile email offline_access"),
+        ("redirect_uri", "http://127.0.0.1:1455/auth/callback"),
         ("code_challenge", "CHALLENGE"),
         ("code_challenge_method", "S256"),
+        ("state", "STATE"),
+        ("scope", "openid profile email offline_access api.connectors.read api.connectors.invoke"),
         ("id_token_add_organizations", "true"),
         ("codex_cli_simplified_flow", "true"),
-        ("state", "STATE"),
         ("originator", "codex_cli_rs"),
     ]
-    # urlencoding::encode style: everything but unreserved characters is escaped.
-    assert "redirect_uri=http%3A%2F%2Flocalhost%3A1455%2Fauth%2Fcallback" in url
-    assert "scope=openid%20profile%20email%20offline_access" in url
-    assert "+" not in url
+    assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A1455%2Fauth%2Fcallback" in url
+    assert (
+        "scope=openid+profile+email+offline_access+api.connectors.read+api.connectors.invoke" in url
+    )
 
 
 def test_authorize_url_options() -> None:
     url = pkce.build_authorize_url(
         "http://127.0.0.1:9",
         "cid",
-        "http://localhost:1/auth/callback",
+        "http://127.0.0.1:1/auth/callback",
         "c",
         "s",
         scope="openid",

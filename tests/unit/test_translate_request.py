@@ -36,11 +36,14 @@ FLAT_TOOL = {
     "strict": False,
 }
 PNG = "data:image/png;base64,iVBORw0KGgo="
+#: The shared translation with system messages as top-level `instructions` (the Codex
+#: shape until 2026; still a profile option). Today's Codex shapes are tested at the end.
+INSTRUCTIONS_PROFILE = dataclasses.replace(CODEX_PROFILE, developer_messages=False)
 
 
 def build(
     messages: list[Any] | None = None,
-    profile: ResponsesProfile = CODEX_PROFILE,
+    profile: ResponsesProfile = INSTRUCTIONS_PROFILE,
     cache_key: str | None = None,
     **params: Any,
 ) -> BuiltRequest:
@@ -1014,3 +1017,133 @@ def test_cache_key_not_sent_by_profile() -> None:
 def test_profiles_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         CODEX_PROFILE.store = True  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------------------
+# Today's Codex shapes (reference-clients-2026-11.md §1.3): developer messages, Lite
+
+LITE = dataclasses.replace(
+    CODEX_PROFILE,
+    lite=True,
+    parallel_tool_calls=False,
+    default_image_detail=None,
+    reasoning_levels=("low", "medium", "high", "xhigh", "max", "ultra"),
+    default_reasoning_effort="low",
+    default_verbosity="low",
+)
+CLASSIC = dataclasses.replace(
+    CODEX_PROFILE,
+    parallel_tool_calls=True,
+    default_image_detail="original",
+    reasoning_levels=("low", "medium", "high", "xhigh"),
+    default_reasoning_effort="medium",
+    default_verbosity="low",
+)
+TOOL_HISTORY = [
+    {"role": "user", "content": "weather?"},
+    {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": "{}"},
+            }
+        ],
+    },
+    {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
+]
+
+
+def test_codex_sends_system_messages_as_developer_messages() -> None:
+    messages = [{"role": "system", "content": "Be brief."}, USER]
+    body = build(messages, profile=CODEX_PROFILE).body
+    assert "instructions" not in body
+    assert body["input"][0] == {
+        "type": "message",
+        "role": "developer",
+        "content": [{"type": "input_text", "text": "Be brief."}],
+    }
+    assert body["input"][1] == user_item("hi")
+
+
+def test_codex_without_system_message_starts_with_a_default_developer_message() -> None:
+    body = build(profile=CODEX_PROFILE).body
+    assert "instructions" not in body
+    first = body["input"][0]
+    assert first["role"] == "developer" and first["content"][0]["text"].strip()
+    assert body["input"][1:] == [user_item("hi")]
+
+
+def test_lite_puts_function_tools_in_an_additional_tools_item() -> None:
+    body = build([USER], profile=LITE, tools=[TOOL], parallel_tool_calls=True).body
+    assert "tools" not in body
+    assert body["input"][0] == {
+        "type": "additional_tools",
+        "role": "developer",
+        "tools": [
+            {"type": "namespace", "name": "functions", "description": "", "tools": [FLAT_TOOL]}
+        ],
+    }
+    assert body["parallel_tool_calls"] is False
+    assert body["tool_choice"] == "auto"
+    assert body["reasoning"] == {"effort": "low", "context": "all_turns"}
+    assert body["text"] == {"verbosity": "low"}
+    assert body["include"] == ["reasoning.encrypted_content"]
+
+
+def test_lite_without_tools_has_no_additional_tools_item() -> None:
+    body = build([USER], profile=LITE).body
+    assert all(item.get("type") != "additional_tools" for item in body["input"])
+    assert "parallel_tool_calls" not in body and "tools" not in body
+
+
+def test_lite_replays_calls_with_their_namespace_and_drops_image_detail() -> None:
+    image = {
+        "role": "user",
+        "content": [{"type": "image_url", "image_url": {"url": PNG, "detail": "high"}}],
+    }
+    body = build([*TOOL_HISTORY, image], profile=LITE, tools=[TOOL]).body
+    call = next(i for i in body["input"] if i.get("type") == "function_call")
+    assert call["namespace"] == "functions" and call["name"] == "get_weather"
+    output = next(i for i in body["input"] if i.get("type") == "function_call_output")
+    assert output == {"type": "function_call_output", "call_id": "call_1", "output": "sunny"}
+    assert all(
+        "detail" not in part
+        for part in walk(body)
+        if isinstance(part, dict) and part.get("type") == "input_image"
+    )
+
+
+def test_classic_codex_shape_keeps_top_level_tools_and_original_detail() -> None:
+    image = {"role": "user", "content": [{"type": "image_url", "image_url": {"url": PNG}}]}
+    body = build([image], profile=CLASSIC, tools=[TOOL]).body
+    assert body["tools"] == [FLAT_TOOL]
+    assert body["parallel_tool_calls"] is True
+    assert body["reasoning"] == {"effort": "medium"}
+    assert body["input"][1]["content"][0]["detail"] == "original"
+    assert all(i.get("type") != "additional_tools" for i in body["input"])
+
+
+@pytest.mark.parametrize("effort", ["low", "xhigh", "max", "ultra"])
+def test_every_listed_reasoning_level_passes(effort: str) -> None:
+    body = build(profile=LITE, reasoning_effort=effort).body
+    assert body["reasoning"]["effort"] == effort
+    assert body["reasoning"]["context"] == "all_turns"
+
+
+def test_an_unlisted_reasoning_level_names_the_allowed_ones() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        build(profile=CLASSIC, reasoning_effort="ultra")
+    assert "'ultra'" in str(caught.value)
+    assert "'low', 'medium', 'high', 'xhigh'" in str(caught.value)
+
+
+def test_copilot_profile_is_unchanged_by_the_codex_options() -> None:
+    body = build(
+        [{"role": "system", "content": "S"}, USER], profile=COPILOT_RESPONSES_PROFILE, tools=[TOOL]
+    ).body
+    assert body["tools"] == [FLAT_TOOL]
+    assert body["input"][0]["role"] == "system"
+    assert "reasoning" not in body and "text" not in body
