@@ -145,7 +145,7 @@ def _complete(user: str | None, text: str) -> Any:
 
     metadata = {} if user is None else {"user_api_key_user_id": user}
     return litellm.completion(
-        model="openai-codex/gpt-5.1-codex",
+        model="openai-codex/gpt-6.2-sol",
         messages=[{"role": "user", "content": text}],
         metadata=metadata,
         num_retries=0,

@@ -158,7 +158,7 @@ def test_outage_reaches_litellm_as_service_unavailable(
     started = time.monotonic()
     with pytest.raises(litellm.ServiceUnavailableError, match=r"Redis at 127\.0\.0\.1:"):
         litellm.completion(
-            model="openai-codex/gpt-5.1-codex",
+            model="openai-codex/gpt-6.2-sol",
             messages=[{"role": "user", "content": "hi"}],
             timeout=20,
             num_retries=0,

@@ -87,7 +87,7 @@ def load(proxies: list[Proxy], model: str, n: int) -> list[httpx.Response]:
 _SDK_CALL = textwrap.dedent(
     """
     import litellm, litellm_codex
-    r = litellm.completion(model="openai-codex/gpt-5.1-codex",
+    r = litellm.completion(model="openai-codex/gpt-6.2-sol",
                            messages=[{"role": "user", "content": "from an SDK process"}])
     print(r.choices[0].message.content)
     """
@@ -118,7 +118,7 @@ def test_workers_and_processes_refresh_an_expired_login_once(sims: Sims, tmp_pat
             for _ in range(2)
         ]
         try:
-            responses = load([proxy], "gpt-5.1-codex", 48)
+            responses = load([proxy], "gpt-6.2-sol", 48)
         finally:
             outputs = [p.communicate(timeout=120)[0] for p in sdk]
         log = proxy.output()
@@ -171,7 +171,7 @@ def test_two_replicas_on_redis_refresh_an_expired_login_once(
             proxies.append(stack.enter_context(run_proxy(TEAM_CONFIG, work, env)))
         copilot = load(proxies, "gpt-4o", 4)  # warm both up: the race is on the refresh
         sims.chatgpt.auth.refresh_delay = 0.5
-        responses = load(proxies, "gpt-5.1-codex", 40)
+        responses = load(proxies, "gpt-6.2-sol", 40)
     assert [r.status_code for r in responses] == [200] * 40, responses[0].text
     assert [r.status_code for r in copilot] == [200] * 4, copilot[0].text
     assert sims.chatgpt.authority.refresh_count == 1
@@ -232,13 +232,13 @@ def test_per_user_logins_through_the_proxy(
         codex: dict[str, httpx.Response] = {}
         copilot: dict[str, httpx.Response] = {}
         for key, user in KEYS.items():
-            codex[user] = chat(proxy, "gpt-5.1-codex", f"codex for {user}", key=key)
+            codex[user] = chat(proxy, "gpt-6.2-sol", f"codex for {user}", key=key)
             copilot[user] = chat(proxy, "gpt-4o", f"copilot for {user}", key=key)
         streamed = httpx.post(
             proxy.url + "/v1/chat/completions",
             headers={"Authorization": "Bearer sk-bob"},
             json={
-                "model": "gpt-5.1-codex",
+                "model": "gpt-6.2-sol",
                 "stream": True,
                 "messages": [{"role": "user", "content": "bob streams"}],
             },
@@ -247,13 +247,13 @@ def test_per_user_logins_through_the_proxy(
         responses_api = httpx.post(
             proxy.url + "/v1/responses",
             headers={"Authorization": "Bearer sk-alice"},
-            json={"model": "gpt-5.1-codex", "input": "alice via responses"},
+            json={"model": "gpt-6.2-sol", "input": "alice via responses"},
             timeout=120,
         )
         # One user's usage limit is theirs alone: the deployment stays up for the others.
         sims.chatgpt.backend.queue(Fault.usage_limit(resets_in=90))
-        limited = chat(proxy, "gpt-5.1-codex", "alice over quota", key="sk-alice")
-        after = chat(proxy, "gpt-5.1-codex", "bob after alice's limit", key="sk-bob")
+        limited = chat(proxy, "gpt-6.2-sol", "alice over quota", key="sk-alice")
+        after = chat(proxy, "gpt-6.2-sol", "bob after alice's limit", key="sk-bob")
     for user in ("alice", "bob", "default_user_id"):
         assert codex[user].status_code == 200, codex[user].text
         assert copilot[user].status_code == 200, copilot[user].text
@@ -332,7 +332,7 @@ def _litellm_before(major: int, minor: int) -> bool:
     reason="the proxy reads a stream's first chunk before asking callbacks for response "
     "headers only from LiteLLM 1.108 on; before, streamed answers have no upstream headers",
 )
-@pytest.mark.parametrize("model", ["gpt-5.1-codex", "gpt-4o"])
+@pytest.mark.parametrize("model", ["gpt-6.2-sol", "gpt-4o"])
 def test_streamed_answers_carry_the_upstream_quota_headers(
     sims: Sims, tmp_path: Path, model: str
 ) -> None:
