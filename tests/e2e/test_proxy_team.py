@@ -332,9 +332,12 @@ def _litellm_before(major: int, minor: int) -> bool:
     reason="the proxy reads a stream's first chunk before asking callbacks for response "
     "headers only from LiteLLM 1.108 on; before, streamed answers have no upstream headers",
 )
-@pytest.mark.parametrize("model", ["gpt-6.2-sol", "gpt-4o"])
+@pytest.mark.parametrize(
+    ("model", "prefix"),
+    [("gpt-6.2-sol", "llm_provider-x-codex-"), ("gpt-4o", "llm_provider-x-quota-snapshot-")],
+)
 def test_streamed_answers_carry_the_upstream_quota_headers(
-    sims: Sims, tmp_path: Path, model: str
+    sims: Sims, tmp_path: Path, model: str, prefix: str
 ) -> None:
     """The rate-limit / quota headers a client gets on a whole answer, it gets on a stream."""
     store = FileStore(sims.store_dir / "credentials.json")
@@ -359,7 +362,6 @@ def test_streamed_answers_carry_the_upstream_quota_headers(
         for line in streamed.text.splitlines()
         if line.startswith("data: {") and json.loads(line[6:]).get("choices")
     )
-    prefix = "llm_provider-x-codex-" if "codex" in model else "llm_provider-x-quota-snapshot-"
     upstream = {k: v for k, v in whole.headers.items() if k.startswith(prefix)}
     assert upstream, dict(whole.headers)
     for name, value in upstream.items():
