@@ -136,6 +136,10 @@ def main(argv: list[str]) -> int:
         codex.backend.set_models(
             [*default_models(), model_info(BENCH_MODEL, minimal_client_version="0.0.0")]
         )
+        # LiteLLM's built-in github_copilot/ still sends X-GitHub-Api-Version 2025-04-01,
+        # which the simulator (like GitHub) retires with HTTP 466; a speed comparison needs
+        # it answered, so this simulator accepts it.
+        copilot.api.oldest_api_version = "2025-01-01"
         ready = _log_in_everyone(codex, copilot, workdir)
         print(json.dumps(ready), flush=True)
         for line in sys.stdin:

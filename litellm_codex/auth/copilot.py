@@ -1,4 +1,5 @@
-"""GitHub Copilot credentials: a stored GitHub token, exchanged for short-lived Copilot tokens.
+"""GitHub Copilot credentials: a stored GitHub token, exchanged for short-lived Copilot tokens
+or, when the exchange refuses it, used directly (the Copilot CLI's way).
 
 :class:`CopilotCredentials` is the provider's :class:`~litellm_codex.auth._types.CredentialSource`.
 
@@ -10,6 +11,11 @@
 - The exchange answers 401 for a revoked GitHub token (→ :class:`LoginExpiredError`, after
   one look at the store in case another process logged in again) and 403 for accounts
   without Copilot (→ :class:`NoAccessError` with GitHub's reason).
+- Direct-token mode (reference-clients-2026-11.md §2, the Copilot CLI 1.0.102): tokens the
+  exchange refuses with 403/404 (the Copilot CLI's own app, fine-grained tokens with
+  Copilot access) are sent as the bearer themselves; ``GET
+  {github_api_url}/copilot_internal/user`` names the API host (``endpoints.api``). A login
+  whose record says ``mode: direct`` skips the exchange altogether.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from litellm_codex import copilot_identity
 from litellm_codex.auth._cache import ProcessWide, StoredLogin
 from litellm_codex.auth._flight import SingleFlight
 from litellm_codex.auth._types import Access
@@ -42,19 +49,17 @@ from litellm_codex.errors import (
 __all__ = [
     "DEFAULT_COPILOT_API_BASE",
     "DEFAULT_GITHUB_API_URL",
-    "EDITOR_PLUGIN_VERSION",
-    "EDITOR_VERSION",
-    "GITHUB_API_VERSION",
     "REJECTED_REASON",
-    "USER_AGENT",
     "CopilotCredentials",
     "CopilotToken",
     "copilot_credentials",
     "exchange_headers",
     "load_login",
     "parse_exchange",
+    "parse_user",
     "reset_copilot_credentials",
     "save_login",
+    "user_headers",
 ]
 
 log = logging.getLogger(__name__)
@@ -62,14 +67,6 @@ log = logging.getLogger(__name__)
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
 #: Used when neither the environment, the login nor the token names an API base.
 DEFAULT_COPILOT_API_BASE = "https://api.githubcopilot.com"
-
-# Editor identity sent with the exchange (and usable by the provider for chat requests).
-# The exchange only accepts tokens of allow-listed editor apps; the values follow VS Code
-# Copilot Chat as other clients send them (protocols/github-copilot.md §2.1).
-EDITOR_VERSION = "vscode/1.99.3"
-EDITOR_PLUGIN_VERSION = "copilot-chat/0.26.7"
-USER_AGENT = "GitHubCopilotChat/0.26.7"
-GITHUB_API_VERSION = "2025-04-01"
 
 #: ``LoginExpiredError.reason`` when the exchange rejects the GitHub token (HTTP 401). Worded
 #: so that errors.redact() does not mistake "token <word>" for a credential.
@@ -80,15 +77,40 @@ _EXCHANGE_TIMEOUT = 30.0
 _RETRY_DELAY = 30.0
 
 
+def user_headers(github_token: str) -> dict[str, str]:
+    """Headers of ``GET /copilot_internal/user`` (direct-token mode: the token is the bearer)."""
+    return {
+        "Authorization": f"Bearer {github_token}",
+        "Accept": "application/json",
+        **copilot_identity.current().github_headers(),
+    }
+
+
+def parse_user(body: Any, github_token: str, now: float) -> CopilotToken:
+    """The direct-mode "token" (the GitHub token itself) from ``copilot_internal/user``."""
+    if not isinstance(body, Mapping):
+        raise UpstreamError("GitHub answered copilot_internal/user without a JSON object")
+    endpoints = body.get("endpoints")
+    api = endpoints.get("api") if isinstance(endpoints, Mapping) else None
+    plan = body.get("copilot_plan") or body.get("access_type_sku")
+    return CopilotToken(
+        token=github_token,
+        expires_at=None,
+        refresh_in=None,
+        obtained_at=now,
+        api_base=api.rstrip("/") if isinstance(api, str) and api else None,
+        sku=plan if isinstance(plan, str) else None,
+        direct=True,
+    )
+
+
 def exchange_headers(github_token: str) -> dict[str, str]:
-    """Headers of ``GET /copilot_internal/v2/token`` (§2.1)."""
+    """Headers of ``GET /copilot_internal/v2/token``: the one client identity
+    (:mod:`litellm_codex.copilot_identity`) plus the GitHub token."""
     return {
         "Authorization": f"token {github_token}",
         "Accept": "application/json",
-        "Editor-Version": EDITOR_VERSION,
-        "Editor-Plugin-Version": EDITOR_PLUGIN_VERSION,
-        "User-Agent": USER_AGENT,
-        "X-GitHub-Api-Version": GITHUB_API_VERSION,
+        **copilot_identity.current().github_headers(),
     }
 
 
@@ -106,6 +128,8 @@ class CopilotToken:
     #: ``endpoints.api``, if given.
     api_base: str | None = None
     sku: str | None = None
+    #: Direct-token mode: ``token`` is the GitHub token itself (no expiry of its own).
+    direct: bool = False
 
     def due(self, now: float) -> bool:
         """Whether to exchange again before using it."""
@@ -202,6 +226,8 @@ class CopilotCredentials:
         self._flight: SingleFlight[Access] = SingleFlight()
         #: Exchanges done by this object (tests, status).
         self.exchanges = 0
+        #: Set once the exchange refused the token and direct mode worked.
+        self._direct = False
 
     def __repr__(self) -> str:
         user = self._stored.value.login if self._stored.value else None
@@ -221,6 +247,13 @@ class CopilotCredentials:
     def token(self) -> CopilotToken | None:
         """The cached Copilot token, if any."""
         return self._token
+
+    @property
+    def mode(self) -> str:
+        """``direct`` or ``exchange``: how this process's login reaches Copilot."""
+        login = self._stored.value
+        direct = self._direct or (login is not None and login.mode == "direct")
+        return "direct" if direct else "exchange"
 
     def github_api_url(self, login: CopilotLogin) -> str:
         """Constructor argument, else ``GITHUB_COPILOT_GITHUB_API_URL``, else the login's."""
@@ -330,6 +363,56 @@ class CopilotCredentials:
             return self._request_token(stored)
 
     def _request_token(self, login: CopilotLogin) -> CopilotToken:
+        if self._direct or login.mode == "direct":
+            return self._request_user(login)
+        try:
+            return self._request_exchange(login)
+        except NoAccessError as refused:
+            # 403/404 from the exchange: maybe a token the exchange does not take (the
+            # Copilot CLI's app, a fine-grained token). The Copilot CLI uses those directly.
+            try:
+                token = self._request_user(login)
+            except (NoAccessError, UpstreamError, LoginExpiredError):
+                raise refused from None
+            self._direct = True
+            log.info("the Copilot token exchange refused this GitHub token; using it directly")
+            return token
+
+    def _request_user(self, login: CopilotLogin) -> CopilotToken:
+        """Direct mode: check the GitHub token at ``copilot_internal/user``, find the API host."""
+        url = f"{self.github_api_url(login)}/copilot_internal/user"
+        try:
+            response = self._client().get(url, headers=user_headers(login.github_token))
+        except httpx.HTTPError as exc:
+            raise UpstreamError(
+                f"could not reach {url} for Copilot access: {type(exc).__name__}"
+            ) from None
+        who = login.login or "this GitHub account"
+        if response.status_code == 401:
+            raise LoginExpiredError(PROVIDER_COPILOT, REJECTED_REASON)
+        if response.status_code in (403, 404):
+            try:
+                body: Any = response.json()
+            except ValueError:
+                body = None
+            reason, _ = _no_access_reason(body)
+            raise NoAccessError(
+                f"{who} has no GitHub Copilot access: {reason}", provider=PROVIDER_COPILOT
+            )
+        if not response.is_success:
+            raise upstream_error(
+                response.status_code,
+                response.headers,
+                response.content,
+                prefix="checking Copilot access failed: ",
+            )
+        try:
+            data: Any = response.json()
+        except ValueError:
+            data = None
+        return parse_user(data, login.github_token, self._clock())
+
+    def _request_exchange(self, login: CopilotLogin) -> CopilotToken:
         url = f"{self.github_api_url(login)}/copilot_internal/v2/token"
         self.exchanges += 1
         try:
@@ -360,12 +443,18 @@ class CopilotCredentials:
                 f"{who} has no GitHub Copilot access: {reason}", provider=PROVIDER_COPILOT
             )
         if not response.is_success:
-            raise upstream_error(
+            err = upstream_error(
                 response.status_code,
                 response.headers,
                 response.content,
                 prefix="getting a Copilot token failed: ",
             )
+            hint = copilot_identity.too_old_hint(err.status, err.message)
+            if hint is not None:
+                err = UpstreamError(
+                    f"{err.message}. {hint}", status=err.status, code=err.code, headers=err.headers
+                )
+            raise err
         token = parse_exchange(body, self._clock())
         log.debug("got a Copilot token for %s (sku %s)", who, token.sku)
         return token

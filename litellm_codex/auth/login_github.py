@@ -1,14 +1,16 @@
 """GitHub logins for Copilot: device flow, a token from the environment, editor and LiteLLM imports.
 
 Every driver ends the same way: the GitHub token is checked with one Copilot token exchange
-(``GET {api}/copilot_internal/v2/token``: proves the account has Copilot), the login name is
+(``GET {api}/copilot_internal/v2/token``: proves the account has Copilot) or, for tokens the
+exchange refuses, ``GET {api}/copilot_internal/user`` (direct mode, the Copilot CLI's way;
+the mode is stored with the login), the login name is
 read from ``GET {api}/user``, and a :class:`~litellm_codex.auth.records.CopilotLogin` is saved
 through :func:`litellm_codex.auth.copilot.save_login`. Only the long-lived GitHub token is
 stored; Copilot tokens are exchanged again by the provider when needed.
 
 Device flow (protocols/github-copilot.md §1)::
 
-    POST {github}/login/device/code         client_id=Iv1.b507a08c87ecfe98, scope=read:user
+    POST {github}/login/device/code         client_id=Ov23ctDVkRmgkPke0Mmm, scope=read:user
     print the code and the verification URL
     POST {github}/login/oauth/access_token  every `interval` s, `slow_down` honoured,
                                             stops on expired_token / access_denied,
@@ -36,20 +38,16 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from litellm_codex import copilot_identity
 from litellm_codex.auth import device
 from litellm_codex.auth.records import PROVIDER_COPILOT, CopilotLogin
 from litellm_codex.errors import LoginError, NoAccessError, parse_error_body
-from litellm_codex.translate.copilot_chat import (
-    EDITOR_PLUGIN_VERSION,
-    EDITOR_VERSION,
-    GITHUB_API_VERSION,
-    USER_AGENT,
-)
 
 __all__ = [
     "CLIENT_ID",
     "ENV_TOKEN_VARS",
     "GitHubEndpoints",
+    "TokenCheck",
     "editor_token",
     "litellm_token",
     "litellm_token_path",
@@ -61,10 +59,11 @@ __all__ = [
     "verify_token",
 ]
 
-#: The GitHub App Copilot editor integrations use; its ``ghu_`` tokens are accepted by the
-#: Copilot token exchange (protocols/github-copilot.md §1.1).
-CLIENT_ID = "Iv1.b507a08c87ecfe98"
-SCOPE = "read:user"
+#: The device flow's OAuth app and scope: the one Copilot client identity's
+#: (:mod:`litellm_codex.copilot_identity`, the Copilot CLI's app; its tokens are used in
+#: direct mode).
+CLIENT_ID = copilot_identity.OAUTH_CLIENT_ID
+SCOPE = copilot_identity.OAUTH_SCOPE
 #: ``--token-from-env`` looks at these, first non-empty wins: the GitHub Copilot CLI's
 #: order (COPILOT_GITHUB_TOKEN, GH_TOKEN, GITHUB_TOKEN) with Zed's GH_COPILOT_TOKEN added.
 #: CI ``GITHUB_TOKEN``s and PATs are refused by the exchange; the check says so.
@@ -135,41 +134,53 @@ def resolve_endpoints(
 
 
 def _api_headers(token: str) -> dict[str, str]:
-    # What Copilot editor clients send to the exchange (§2.1); without Editor-Version
-    # some Copilot endpoints refuse the request.
-    return {
-        "Authorization": f"token {token}",
-        "Accept": "application/json",
-        "Editor-Version": EDITOR_VERSION,
-        "Editor-Plugin-Version": EDITOR_PLUGIN_VERSION,
-        "User-Agent": USER_AGENT,
-        "X-GitHub-Api-Version": GITHUB_API_VERSION,
-    }
+    # The same identity as the provider's exchange and API calls (copilot_identity).
+    from litellm_codex.auth.copilot import exchange_headers
+
+    return exchange_headers(token)
 
 
-def verify_token(http: httpx.Client, token: str, endpoints: GitHubEndpoints) -> str | None:
-    """Check that ``token`` gets a Copilot token; return the GitHub login name if known.
+@dataclass(frozen=True)
+class TokenCheck:
+    """What checking a GitHub token against Copilot found."""
 
-    Raises :class:`NoAccessError` when GitHub says the account has no Copilot (403/404),
-    :class:`LoginError` when the token is rejected or the server cannot be reached.
+    #: The GitHub login name, if ``/user`` said.
+    login: str | None
+    #: ``exchange`` or ``direct`` (see :attr:`CopilotLogin.mode`).
+    mode: str
+
+
+def verify_token(http: httpx.Client, token: str, endpoints: GitHubEndpoints) -> TokenCheck:
+    """Check that ``token`` reaches Copilot, the way the provider will use it.
+
+    First the token exchange; a token it refuses with 403/404 (the Copilot CLI's app,
+    fine-grained tokens) is tried the Copilot CLI's way, as the bearer itself at
+    ``copilot_internal/user`` (direct mode). Raises :class:`NoAccessError` when neither
+    works (no Copilot), :class:`LoginError` when the token is rejected or the server cannot
+    be reached.
     """
     api = endpoints.github_api_url
+    mode = "exchange"
     try:
         answer = http.get(f"{api}/copilot_internal/v2/token", headers=_api_headers(token))
     except httpx.HTTPError as exc:
         raise LoginError(f"cannot reach {api} ({type(exc).__name__})") from None
-    if answer.status_code == 401:
-        raise LoginError("GitHub rejected the token (HTTP 401): it is invalid, expired or revoked")
+    _check_answer(answer)
     if answer.status_code in (403, 404):
-        raise NoAccessError(_no_access_message(answer), provider=PROVIDER_COPILOT)
-    if not 200 <= answer.status_code < 300:
-        _code, message = parse_error_body(answer.content)
-        raise LoginError(f"Copilot access check failed (HTTP {answer.status_code}): {message}")
+        refused = answer
+        try:
+            answer = http.get(f"{api}/copilot_internal/user", headers=_user_headers(token))
+        except httpx.HTTPError as exc:
+            raise LoginError(f"cannot reach {api} ({type(exc).__name__})") from None
+        _check_answer(answer)
+        if answer.status_code in (403, 404):
+            raise NoAccessError(_no_access_message(refused), provider=PROVIDER_COPILOT)
+        mode = "direct"
     try:
         body = answer.json()
     except ValueError:
         body = None
-    if not isinstance(body, dict) or not body.get("token"):
+    if not isinstance(body, dict) or (mode == "exchange" and not body.get("token")):
         raise LoginError("Copilot access check failed: the answer holds no token")
     login: str | None = None
     try:
@@ -179,7 +190,27 @@ def verify_token(http: httpx.Client, token: str, endpoints: GitHubEndpoints) -> 
             login = value if isinstance(value, str) and value else None
     except (httpx.HTTPError, ValueError, AttributeError):
         login = None  # the name is for `status` only
-    return login
+    if login is None and isinstance(body.get("login"), str):
+        login = body["login"] or None
+    return TokenCheck(login=login, mode=mode)
+
+
+def _user_headers(token: str) -> dict[str, str]:
+    from litellm_codex.auth.copilot import user_headers
+
+    return user_headers(token)
+
+
+def _check_answer(answer: httpx.Response) -> None:
+    """Raise for answers other than success and 403/404 (which the caller handles)."""
+    if answer.status_code == 401:
+        raise LoginError("GitHub rejected the token (HTTP 401): it is invalid, expired or revoked")
+    if answer.status_code in (403, 404) or 200 <= answer.status_code < 300:
+        return
+    _code, message = parse_error_body(answer.content)
+    hint = copilot_identity.too_old_hint(answer.status_code, message)
+    text = f"Copilot access check failed (HTTP {answer.status_code}): {message}"
+    raise LoginError(f"{text}. {hint}" if hint else text)
 
 
 def _no_access_message(answer: httpx.Response) -> str:
@@ -196,7 +227,10 @@ def _no_access_message(answer: httpx.Response) -> str:
         message = body["message"]
     hint = "check that this GitHub account has a Copilot plan"
     if "personal access token" in message.lower():
-        hint = "personal access tokens do not work with Copilot; use the device flow"
+        hint = (
+            "classic personal access tokens do not work with Copilot; use the device flow "
+            "or a fine-grained token with the Copilot permission"
+        )
     text = f"no Copilot access (HTTP {answer.status_code})"
     return f"{text}: {message}; {hint}" if message else f"{text}; {hint}"
 
@@ -215,13 +249,14 @@ def login_with_token(
         raise LoginError("the GitHub token is empty")
     client = http or httpx.Client(timeout=HTTP_TIMEOUT)
     try:
-        name = verify_token(client, token, endpoints)
+        check = verify_token(client, token, endpoints)
     finally:
         if http is None:
             client.close()
     login = CopilotLogin(
         github_token=token,
-        login=name,
+        login=check.login,
+        mode="direct" if check.mode == "direct" else "exchange",
         github_url=endpoints.github_url,
         github_api_url=endpoints.github_api_url,
         api_base=endpoints.api_base,
@@ -254,7 +289,7 @@ def login_device_flow(
     client = http or httpx.Client(timeout=HTTP_TIMEOUT)
     github = endpoints.github_url
     # Without this header GitHub answers form-encoded (§1.2); the parser copes either way.
-    headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+    headers = {"Accept": "application/json", "User-Agent": copilot_identity.current().user_agent}
     try:
         try:
             answer = client.post(
@@ -346,7 +381,7 @@ def editor_token(host: str = "github.com", config_dir: Path | None = None) -> st
             for key, value in apps.items()
             if isinstance(key, str) and isinstance(value, dict) and key.split(":")[0] == host
         ]
-        matches.sort(key=lambda item: item[0] != f"{host}:{CLIENT_ID}")
+        matches.sort(key=lambda item: item[0] != f"{host}:{copilot_identity.EDITOR_APP_CLIENT_ID}")
         for _key, value in matches:
             token = value.get("oauth_token")
             if isinstance(token, str) and token:

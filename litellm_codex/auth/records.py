@@ -68,3 +68,8 @@ class CopilotLogin(_Record):
     enterprise: str | None = None
     #: How the token was obtained: ``device``, ``env``, ``editor`` or ``litellm``.
     source: str = "device"
+    #: How the token reaches Copilot: ``exchange`` (swapped for short-lived Copilot tokens
+    #: at ``copilot_internal/v2/token``), ``direct`` (sent as the bearer itself, as the
+    #: Copilot CLI does, for tokens the exchange refuses), or ``None`` (older records:
+    #: exchange first, direct if refused).
+    mode: Literal["exchange", "direct"] | None = None

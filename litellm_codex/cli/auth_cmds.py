@@ -307,7 +307,16 @@ def login_github_copilot(
             progress.done()
     where = result.enterprise or "github.com"
     _echo(f"Logged in to GitHub Copilot as {result.login or 'an unnamed user'} ({where}).")
+    _echo(f"Copilot access: {_MODE_TEXT[result.mode]}.")
     _echo(f"Stored in {store.name}.")
+
+
+#: How each login mode reaches Copilot, for `login` and `status`.
+_MODE_TEXT: dict[str | None, str] = {
+    "exchange": "token exchange (short-lived Copilot tokens, exchanged on demand)",
+    "direct": "direct token (the GitHub token is the bearer, as the Copilot CLI uses it)",
+    None: "token exchange on demand, the GitHub token directly if the exchange refuses it",
+}
 
 
 # --------------------------------------------------------------------------------------
@@ -403,6 +412,7 @@ def _copilot_status(store: Any) -> dict[str, Any]:
         "api_base": record.api_base,
         "enterprise": record.enterprise,
         "source": record.source,
+        "mode": record.mode,
         # The GitHub token does not expire by itself; Copilot tokens are exchanged on demand.
         "expires_at": None,
     }
@@ -475,7 +485,7 @@ def _copilot_lines(info: dict[str, Any], user: str | None = None) -> str:
         return _not_logged_in("github-copilot", info, user)
     where = info["enterprise"] or "github.com"
     lines = [f"github-copilot: logged in as {info['login'] or 'unknown user'} ({where})"]
-    lines.append(f"  from: {info['source']}; Copilot tokens are exchanged on demand")
+    lines.append(f"  from: {info['source']}; Copilot access: {_MODE_TEXT[info.get('mode')]}")
     if info["api_base"]:
         lines.append(f"  api base: {info['api_base']}")
     return "\n".join(lines)

@@ -93,17 +93,9 @@ def _conversation(echo: Callable[[str], None], model: str, litellm: Any) -> dict
     )
     follow_up = [
         *ask,
-        {
-            "role": "assistant",
-            "content": None,
-            "tool_calls": [
-                {
-                    "id": call.id,
-                    "type": "function",
-                    "function": {"name": call.function.name, "arguments": call.function.arguments},
-                }
-            ],
-        },
+        # The assistant message as returned: it carries the reasoning state some models need
+        # back (Claude thinking signatures, Gemini reasoning_opaque, encrypted reasoning).
+        first.choices[0].message.model_dump(exclude_none=True),
         {"role": "tool", "tool_call_id": call.id, "content": json.dumps({"sky": "clear", "c": 21})},
     ]
     final = litellm.completion(model=model, messages=follow_up, tools=_TOOLS)
@@ -119,6 +111,7 @@ def run_demo(echo: Callable[..., None] = click.echo) -> dict[str, Any]:
     from litellm_codex.auth.store import FileStore
     from litellm_codex.testing.chatgpt import ChatGPTSimulator
     from litellm_codex.testing.copilot import CopilotSimulator
+    from litellm_codex.testing.copilot_api import DEMO_MODELS
 
     summary: dict[str, Any] = {}
     started = time.perf_counter()
@@ -167,12 +160,15 @@ def run_demo(echo: Callable[..., None] = click.echo) -> dict[str, Any]:
 
         _step(echo, "openai-codex/gpt-6.2-sol")
         summary["openai-codex"] = _conversation(echo, "openai-codex/gpt-6.2-sol", litellm)
-        _step(echo, "github_copilot/gpt-4o")
-        summary["github_copilot"] = _conversation(echo, "github_copilot/gpt-4o", litellm)
-        _step(echo, "github_copilot/gpt-5.1-codex (routed to /responses)")
-        summary["github_copilot_codex"] = _conversation(
-            echo, "github_copilot/gpt-5.1-codex", litellm
-        )
+        # Today's Copilot models, one per route (the simulator's catalog, DEMO_MODELS).
+        for key, route in (
+            ("claude", "/v1/messages"),
+            ("gpt", "/responses"),
+            ("gemini", "/chat/completions"),
+        ):
+            model = f"github_copilot/{DEMO_MODELS[key]}"
+            _step(echo, f"{model} (routed to {route})")
+            summary[f"github_copilot_{key}"] = _conversation(echo, model, litellm)
 
         summary["codex_requests"] = len(chatgpt.backend.requests)
         summary["copilot_requests"] = len(copilot.api.requests)

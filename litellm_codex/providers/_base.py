@@ -686,6 +686,10 @@ class BaseProvider(CustomLLM):
             delta["content"] = item.content
         if item.reasoning_content:
             delta["reasoning_content"] = item.reasoning_content
+        if item.thinking_blocks:
+            delta["thinking_blocks"] = [dict(b) for b in item.thinking_blocks]
+        if item.provider_fields:
+            delta["provider_specific_fields"] = dict(item.provider_fields)
         if item.tool_calls:
             delta["tool_calls"] = [
                 {
@@ -720,11 +724,15 @@ class BaseProvider(CustomLLM):
             )
             for call in result.tool_calls
         ]
+        # LiteLLM types these as its TypedDicts; ours are plain dicts of the same shape.
+        thinking: Any = [dict(b) for b in result.thinking_blocks] or None
         message = Message(
             content=result.content,
             role="assistant",
             tool_calls=tool_calls or None,
             reasoning_content=result.reasoning_content,
+            thinking_blocks=thinking,
+            provider_specific_fields=result.provider_fields or None,
         )
         choice: Any = response.choices[0]
         choice.message = message
@@ -767,6 +775,9 @@ def _coalesce(items: list[Item]) -> list[Item]:
             and isinstance(last, ChatDelta)
             and not item.tool_calls
             and not last.tool_calls
+            # Thinking fragments and provider fields go out as they came.
+            and not (item.thinking_blocks or last.thinking_blocks)
+            and not (item.provider_fields or last.provider_fields)
         ):
             if item.reasoning_content is None and last.reasoning_content is None:
                 out[-1] = ChatDelta(content=(last.content or "") + (item.content or ""))

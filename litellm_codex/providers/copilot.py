@@ -1,9 +1,10 @@
 """The ``github_copilot/`` handler: GitHub Copilot chat models (GPT, Claude, Gemini, codex).
 
-Routing per model comes from Copilot's ``/models`` (``supported_endpoints``, cached):
-``/chat/completions`` by default, ``/responses`` for models that lack it (the codex
-models), through the same Responses translation as the ``openai-codex/`` provider. A model
-that answers ``unsupported_api_for_model`` on chat is rerouted once and remembered.
+Routing per model comes from Copilot's ``/models`` (``supported_endpoints``, cached), in the
+reference client's order: ``/v1/messages`` when listed (Claude, the Anthropic Messages API,
+:mod:`litellm_codex.translate.copilot_messages`), else ``/responses`` (through the same
+Responses translation as the ``openai-codex/`` provider), else ``/chat/completions``. A model
+that answers ``unsupported_api_for_model`` is rerouted once and remembered.
 Chat bodies, headers and stream normalisation live in
 :mod:`litellm_codex.translate.copilot_chat`.
 """
@@ -14,20 +15,26 @@ import json
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from litellm.types.utils import EmbeddingResponse
 from litellm.types.utils import Usage as LiteLLMUsage
 
+from litellm_codex import copilot_identity
 from litellm_codex.auth._types import Access, CredentialSource
-from litellm_codex.errors import UpstreamError, upstream_error
+from litellm_codex.errors import UpstreamError, to_litellm, upstream_error
 from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
+from litellm_codex.translate import _litellm_anthropic
 from litellm_codex.translate.copilot_chat import (
     CopilotChatStreamTranslator,
     build_chat_request,
     parse_chat_response,
     request_headers,
+)
+from litellm_codex.translate.copilot_messages import (
+    MessagesStreamTranslator,
+    build_messages_request,
 )
 from litellm_codex.translate.request import COPILOT_RESPONSES_PROFILE, build_responses_request
 from litellm_codex.translate.stream import ResponsesStreamTranslator
@@ -37,6 +44,7 @@ __all__ = ["DEFAULT_API_BASE", "CopilotProvider"]
 DEFAULT_API_BASE = "https://api.githubcopilot.com"
 CHAT = "/chat/completions"
 RESPONSES = "/responses"
+MESSAGES = "/v1/messages"
 _MODELS_TTL = 1800.0
 
 
@@ -46,13 +54,40 @@ def _embedding_inputs(value: Any) -> list[Any]:
     return list(value or [])
 
 
+def _enabled(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The chat models of a ``/models`` answer that the account may use."""
+    return [
+        dict(e)
+        for e in entries
+        if (e.get("capabilities") or {}).get("type", "chat") == "chat"
+        # "unconfigured" models answer `model_not_supported` until enabled in settings.
+        and (e.get("policy") or {}).get("state", "enabled") == "enabled"
+    ]
+
+
 def route_for(model: str, entries: Mapping[str, Mapping[str, Any]]) -> str:
-    """``/chat/completions`` unless ``/models`` says the model only speaks ``/responses``."""
+    """The endpoint for ``model``, from its ``/models`` ``supported_endpoints``.
+
+    ``/v1/messages`` when listed (Claude: the Anthropic Messages API), else ``/responses``,
+    else ``/chat/completions`` (also when the model or the list is unknown), the reference
+    client's order (reference-clients-2026-11.md §2).
+    """
     info = entries.get(model)
     endpoints = info.get("supported_endpoints") if info else None
-    if isinstance(endpoints, list) and CHAT not in endpoints and RESPONSES in endpoints:
+    if not isinstance(endpoints, list):
+        return CHAT
+    if MESSAGES in endpoints and _litellm_anthropic.available():
+        return MESSAGES
+    if RESPONSES in endpoints:
         return RESPONSES
     return CHAT
+
+
+def _max_output(model: str, entries: Mapping[str, Mapping[str, Any]]) -> int | None:
+    info = entries.get(model) or {}
+    limits = (info.get("capabilities") or {}).get("limits") or {}
+    value = limits.get("max_output_tokens")
+    return value if isinstance(value, int) and value > 0 else None
 
 
 class CopilotProvider(BaseProvider):
@@ -74,6 +109,8 @@ class CopilotProvider(BaseProvider):
         self._models: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}
         # (api base, model) -> endpoint learnt from an `unsupported_api_for_model` answer
         self._learnt: dict[tuple[str, str], str] = {}
+        # The API base of the latest call (whose cached model list error messages cite).
+        self._last_base: str | None = None
 
     # -- hooks ------------------------------------------------------------------------
 
@@ -94,39 +131,65 @@ class CopilotProvider(BaseProvider):
 
     def build_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
         base = self.api_base(ctx.api_base, access)
-        route = self._learnt.get((base, ctx.model)) or route_for(
-            ctx.model, self._entries(base, access)
-        )
-        return self._plan(ctx, base, route)
+        learnt = self._learnt.get((base, ctx.model))
+        if learnt is not None:  # no /models lookup for a route an answer taught us
+            return self._plan(ctx, base, learnt)
+        entries = self._entries(base, access)
+        return self._plan(ctx, base, route_for(ctx.model, entries), _max_output(ctx.model, entries))
 
     async def abuild_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
         base = self.api_base(ctx.api_base, access)
         learnt = self._learnt.get((base, ctx.model))
-        if learnt is None:
-            learnt = route_for(ctx.model, await self._aentries(base, access))
-        return self._plan(ctx, base, learnt)
+        if learnt is not None:
+            return self._plan(ctx, base, learnt)
+        entries = await self._aentries(base, access)
+        return self._plan(ctx, base, route_for(ctx.model, entries), _max_output(ctx.model, entries))
 
     def on_error(
         self, err: UpstreamError, ctx: CallContext, call: UpstreamCall
     ) -> UpstreamCall | None:
-        if err.code == "unsupported_api_for_model" and call.meta.get("route") == CHAT:
+        if err.code == "unsupported_api_for_model" and call.meta.get("route") in (CHAT, MESSAGES):
+            # The model list was unavailable or stale: chat or messages refused, try the
+            # next endpoint once and remember it.
             base = str(call.meta["base"])
-            self._learnt[(base, ctx.model)] = RESPONSES
-            return self._plan(ctx, base, RESPONSES)
+            route = RESPONSES if call.meta.get("route") == CHAT else CHAT
+            self._learnt[(base, ctx.model)] = route
+            return self._plan(ctx, base, route)
         return None
 
+    def _convert(self, exc: BaseException, ctx: CallContext) -> Exception:
+        if isinstance(exc, UpstreamError):
+            too_old = copilot_identity.too_old_hint(exc.status, exc.message)
+            if too_old is not None:
+                # A client-version problem, not a missing model: a BadRequestError naming
+                # the variable to set (whatever code GitHub put on it).
+                plain = UpstreamError(exc.message, status=400, headers=exc.headers)
+                return to_litellm(plain, provider=self.provider_name, model=ctx.model, hint=too_old)
+        return super()._convert(exc, ctx)
+
     def error_hint(self, err: UpstreamError, ctx: CallContext) -> str | None:
-        if err.code == "model_not_supported" or (
-            err.status == 400
+        if err.code in ("model_not_supported", "model_not_found") or (
+            err.status in (400, 404)
             and "model" in err.message.lower()
-            and "not supported" in err.message.lower()
+            and ("not supported" in err.message.lower() or "not found" in err.message.lower())
         ):
+            enabled = self._enabled_ids()
+            listed = (
+                "enabled models: " + ", ".join(f"github_copilot/{m}" for m in enabled)
+                if enabled
+                else "`litellm-codex models github-copilot` lists the enabled ones"
+            )
             return (
                 f"Enable `{ctx.model}` in your GitHub Copilot settings "
-                "(https://github.com/settings/copilot) or pick another model; "
-                "`litellm-codex models github-copilot` lists the enabled ones."
+                f"(https://github.com/settings/copilot) or pick another model; {listed}."
             )
         return None
+
+    def _enabled_ids(self) -> list[str]:
+        """Enabled chat models of the last ``/models`` answer (cached: no I/O)."""
+        with self._models_lock:
+            cached = self._models.get(self._last_base) if self._last_base else None
+        return sorted(str(e["id"]) for e in _enabled(cached[1].values())) if cached else []
 
     # -- embeddings -------------------------------------------------------------------
 
@@ -206,9 +269,29 @@ class CopilotProvider(BaseProvider):
 
     # -- planning ---------------------------------------------------------------------
 
-    def _plan(self, ctx: CallContext, base: str, route: str) -> UpstreamCall:
-        headers = request_headers(ctx.messages, caller_headers=ctx.headers)
+    def _plan(
+        self, ctx: CallContext, base: str, route: str, max_output: int | None = None
+    ) -> UpstreamCall:
+        self._last_base = base
         meta = {"route": route, "base": base}
+        if route == MESSAGES:
+            # No Openai-Intent on /v1/messages; anthropic-version instead (reference §2).
+            headers = request_headers(ctx.messages, caller_headers=ctx.headers, intent=None)
+            headers.setdefault("anthropic-version", copilot_identity.ANTHROPIC_VERSION)
+            headers["Accept"] = "text/event-stream"
+            messages_body = build_messages_request(
+                ctx.model, ctx.messages, ctx.optional_params, max_output_tokens=max_output
+            )
+            return UpstreamCall(
+                url=base + MESSAGES,
+                body=messages_body.body,
+                headers=headers,
+                stream=True,
+                translator=MessagesStreamTranslator,
+                dropped=messages_body.dropped,
+                meta=meta,
+            )
+        headers = request_headers(ctx.messages, caller_headers=ctx.headers)
         if route == RESPONSES:
             built = build_responses_request(
                 ctx.model, ctx.messages, ctx.optional_params, profile=COPILOT_RESPONSES_PROFILE
@@ -241,7 +324,7 @@ class CopilotProvider(BaseProvider):
     # -- model list -------------------------------------------------------------------
 
     def _models_headers(self, access: Access) -> dict[str, str]:
-        return {**request_headers([], intent="model-access"), **access.headers}
+        return {**request_headers([]), **access.headers}
 
     def _fresh(self, base: str) -> dict[str, dict[str, Any]] | None:
         with self._models_lock:
@@ -311,13 +394,7 @@ class CopilotProvider(BaseProvider):
         if response.is_error:
             raise upstream_error(response.status_code, response.headers, response.content)
         entries = self._store(base, response.json())
-        return [
-            e
-            for e in entries.values()
-            if (e.get("capabilities") or {}).get("type", "chat") == "chat"
-            # "unconfigured" models answer `model_not_supported` until enabled in settings.
-            and (e.get("policy") or {}).get("state", "enabled") == "enabled"
-        ]
+        return _enabled(entries.values())
 
     @staticmethod
     def describe_models(models: list[dict[str, Any]]) -> list[str]:

@@ -215,16 +215,58 @@ class GitHubAuthority:
         self.clock = clock
         self._lock = threading.Lock()
         self._github: dict[str, GitHubUser] = {}
+        #: GitHub tokens the exchange refuses, usable only directly as the API bearer.
+        self._direct: set[str] = set()
         self._copilot: dict[str, tuple[GitHubUser, float]] = {}
         #: How many Copilot token exchanges were served.
         self.exchange_count = 0
+        #: How many ``copilot_internal/user`` lookups were served.
+        self.user_lookups = 0
 
-    def issue_github_token(self, user: GitHubUser | None = None) -> str:
-        """Mint a long-lived GitHub OAuth token (``gho_...``)."""
+    def issue_github_token(self, user: GitHubUser | None = None, *, direct: bool = False) -> str:
+        """Mint a long-lived GitHub OAuth token (``gho_...``).
+
+        ``direct``: a token the exchange refuses (404), as GitHub treats the Copilot CLI's
+        app tokens and fine-grained tokens; the Copilot API accepts it as the bearer itself.
+        """
         token = "gho_" + secrets.token_hex(18)
         with self._lock:
             self._github[token] = user or self.user
+            if direct:
+                self._direct.add(token)
         return token
+
+    def is_direct(self, token: str) -> bool:
+        """Whether ``token`` is a direct-mode GitHub token."""
+        with self._lock:
+            return token in self._direct
+
+    def copilot_user(self, github_token: str) -> tuple[int, dict[str, Any]]:
+        """Serve ``GET /copilot_internal/user`` (the Copilot CLI's check): ``(status, body)``."""
+        user = self.check_github(github_token)
+        with self._lock:
+            self.user_lookups += 1
+        if user is None:
+            return 401, {
+                "message": "Bad credentials",
+                "documentation_url": "https://docs.github.com/rest",
+            }
+        if not user.has_copilot:
+            return 404, {
+                "message": "Not Found",
+                "documentation_url": "https://docs.github.com/rest",
+            }
+        return 200, {
+            "login": user.login,
+            "copilot_plan": user.plan,
+            "chat_enabled": True,
+            "access_type_sku": "free_limited_copilot" if user.plan == "free" else "plus_monthly",
+            "endpoints": {
+                "api": user.api_endpoint,
+                "proxy": user.api_endpoint,
+                "telemetry": user.api_endpoint,
+            },
+        }
 
     def check_github(self, token: str) -> GitHubUser | None:
         """The user a GitHub token belongs to, or ``None``."""
@@ -255,6 +297,12 @@ class GitHubAuthority:
                 },
                 "message": "Resource not accessible by integration",
             }
+        if self.is_direct(github_token):
+            # Simulator decision on the exact answer: the issue reports 403/404.
+            return 404, {
+                "message": "Not Found",
+                "documentation_url": "https://docs.github.com/rest",
+            }
         now = self.clock()
         exp = int(now + self.copilot_ttl)
         token = (
@@ -273,9 +321,12 @@ class GitHubAuthority:
         }
 
     def check_copilot(self, token: str) -> GitHubUser | None:
-        """The user a Copilot token belongs to, or ``None`` if unknown or expired."""
+        """The user a Copilot token (or a direct-mode GitHub token) belongs to, or ``None``."""
         with self._lock:
             entry = self._copilot.get(token)
+            direct_user = self._github.get(token) if token in self._direct else None
+        if direct_user is not None:
+            return direct_user if direct_user.has_copilot else None
         if entry is None:
             return None
         user, exp = entry

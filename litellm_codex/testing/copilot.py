@@ -59,11 +59,15 @@ class CopilotSimulator(SimServer):
         """Environment variables that point litellm-codex's GitHub side at this simulator."""
         return {"GITHUB_COPILOT_GITHUB_URL": self.url, "GITHUB_COPILOT_GITHUB_API_URL": self.url}
 
-    def issue_login(self, user: GitHubUser | None = None) -> CopilotLogin:
-        """A login record for ``user``, as `litellm-codex login github-copilot` stores it."""
+    def issue_login(self, user: GitHubUser | None = None, *, direct: bool = False) -> CopilotLogin:
+        """A login record for ``user``, as `litellm-codex login github-copilot` stores it.
+
+        ``direct``: a token the exchange refuses, stored as a direct-mode login.
+        """
         user = user or self.authority.user
         return CopilotLogin(
-            github_token=self.authority.issue_github_token(user),
+            github_token=self.authority.issue_github_token(user, direct=direct),
+            mode="direct" if direct else "exchange",
             login=user.login,
             github_url=self.url,
             github_api_url=self.url,

@@ -7,7 +7,17 @@ Routes, all below an optional ``base_path``:
   vendor behind the model (below);
 - ``POST /responses``: the Responses API for models that list it (codex models), built with
   the event builders of :mod:`litellm_codex.testing.codex_backend`;
+- ``POST /v1/messages``: the Anthropic Messages API for models that list it (Claude), JSON or
+  Anthropic SSE, with ``thinking`` blocks signed by :func:`thinking_signature`; like
+  Anthropic, it refuses a thinking block whose signature does not match and, with thinking
+  on, an assistant tool-use turn that does not start with its thinking block;
 - ``POST /embeddings``.
+
+Client versions (reference-clients-2026-11.md §2): an ``X-GitHub-Api-Version`` older than
+:attr:`CopilotApi.oldest_api_version` answers HTTP 466, and the models in
+:attr:`CopilotApi.min_editor_versions` refuse older ``Editor-Version``s ("model ... is not
+supported in this vscode version, please update"). A GitHub token the exchange refuses
+(direct mode, ``GitHubAuthority.issue_github_token(direct=True)``) is accepted as the bearer.
 
 Everything follows ``protocols/github-copilot.md`` (§3-4); where the notes are silent the
 choice is marked *simulator decision*. Each request is checked in this order:
@@ -51,6 +61,7 @@ premium entitlement, agent-initiated ones are free.
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import json
@@ -65,6 +76,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from litellm_codex import copilot_identity
 from litellm_codex.testing._server import (
     DROP,
     Request,
@@ -83,6 +95,8 @@ from litellm_codex.testing.codex_backend import (
 )
 
 __all__ = [
+    "DEFAULT_MIN_EDITOR_VERSIONS",
+    "DEMO_MODELS",
     "CopilotApi",
     "CopilotApiSimulator",
     "Fault",
@@ -94,9 +108,11 @@ __all__ = [
     "malformed",
     "quota_exceeded",
     "rate_limited",
+    "reasoning_opaque",
     "server_error",
     "stall",
     "status",
+    "thinking_signature",
     "token_expired",
     "valid_headers",
 ]
@@ -259,6 +275,46 @@ _DEFAULT_MODELS: tuple[JSON, ...] = (
         category="powerful",
     ),
     copilot_model(
+        "gpt-5.2",
+        name="GPT-5.2",
+        vendor="OpenAI",
+        endpoints=("/chat/completions", "/responses"),
+        context=400_000,
+        max_output=128_000,
+        max_prompt=272_000,
+        structured_outputs=True,
+        reasoning_effort=("low", "medium", "high", "xhigh"),
+        premium=True,
+        multiplier=1,
+        category="powerful",
+    ),
+    copilot_model(
+        "gpt-5.2-codex",
+        name="GPT-5.2-Codex",
+        vendor="OpenAI",
+        endpoints=("/responses",),
+        context=400_000,
+        max_output=128_000,
+        max_prompt=272_000,
+        structured_outputs=True,
+        reasoning_effort=("low", "medium", "high", "xhigh"),
+        premium=True,
+        multiplier=1,
+        category="powerful",
+    ),
+    copilot_model(
+        "gemini-3-pro-preview",
+        name="Gemini 3 Pro (Preview)",
+        vendor="Google",
+        context=128_000,
+        max_output=64_000,
+        max_prompt=108_000,
+        premium=True,
+        multiplier=1,
+        preview=True,
+        category="powerful",
+    ),
+    copilot_model(
         "gemini-2.5-pro",
         name="Gemini 2.5 Pro",
         vendor="Google",
@@ -279,6 +335,23 @@ _DEFAULT_MODELS: tuple[JSON, ...] = (
         context=8191,
     ),
 )
+
+
+#: The newest models refuse old editors ("not supported in this VS Code version, please
+#: update", third-party reports); simulator decision: which models and which floors.
+DEFAULT_MIN_EDITOR_VERSIONS: dict[str, dict[str, str]] = {
+    "gemini-3-pro-preview": {"vscode": "1.105.0", "copilot": "1.0.0"},
+    "gpt-5.2": {"vscode": "1.105.0", "copilot": "1.0.0"},
+    "gpt-5.2-codex": {"vscode": "1.105.0", "copilot": "1.0.0"},
+}
+
+#: What ``litellm-codex demo``, the README and examples use: current models, one per route
+#: (``/v1/messages``, ``/responses``, ``/chat/completions``), all in :func:`default_models`.
+DEMO_MODELS: Mapping[str, str] = {
+    "claude": "claude-sonnet-4.5",
+    "gpt": "gpt-5.2",
+    "gemini": "gemini-3-pro-preview",
+}
 
 
 def default_models() -> list[JSON]:
@@ -388,11 +461,22 @@ def valid_headers(copilot_token: str, **extra: str) -> dict[str, str]:
     """The minimal headers the simulator accepts, for tests that call it by hand."""
     return {
         "Authorization": f"Bearer {copilot_token}",
-        "Editor-Version": "vscode/1.104.3",
-        "Editor-Plugin-Version": "copilot-chat/0.26.7",
-        "Copilot-Integration-Id": "vscode-chat",
+        "Editor-Version": copilot_identity.EDITOR_VERSION,
+        "Copilot-Integration-Id": copilot_identity.INTEGRATION_ID,
+        "X-GitHub-Api-Version": copilot_identity.API_VERSION,
         **extra,
     }
+
+
+def _version_key(text: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", text))
+
+
+def _editor_too_old(editor: str, minimums: Mapping[str, str]) -> bool:
+    """Whether ``name/x.y.z`` is below the minimum listed for ``name`` (unlisted: fine)."""
+    name, _, version = editor.partition("/")
+    floor = minimums.get(name.strip().lower())
+    return floor is not None and _version_key(version) < _version_key(floor)
 
 
 def _error(status_code: int, message: str, code: str, **more: Any) -> Response:
@@ -532,6 +616,17 @@ class CopilotApi:
         self.base_path = base_path.rstrip("/")
         self.models: list[JSON] = list(models) if models is not None else default_models()
         self.require_integration_id = require_integration_id
+        #: Gemini models that refuse a tool-call turn sent back without the
+        #: ``reasoning_text`` / ``reasoning_opaque`` they answered with (simulator decision
+        #: after third-party reports that multi-turn Gemini 3 tool use fails without it).
+        self.reasoning_echo_models: set[str] = {"gemini-3-pro-preview"}
+        #: ``X-GitHub-Api-Version`` values before this date answer HTTP 466 (retired).
+        self.oldest_api_version = "2026-01-01"
+        #: Model id -> {editor name: lowest version}: older ``Editor-Version``s are refused
+        #: that model ("not supported in this ... version, please update").
+        self.min_editor_versions: dict[str, dict[str, str]] = copy.deepcopy(
+            DEFAULT_MIN_EDITOR_VERSIONS
+        )
         #: Models whose non-stream answers come as Anthropic-native bodies (§3.6 quirk 4).
         self.anthropic_native: set[str] = set()
         #: ``prompt_tokens_details.cached_tokens`` reported on GPT answers.
@@ -645,7 +740,29 @@ class CopilotApi:
         if self.require_integration_id and not request.headers.get("copilot-integration-id"):
             # Simulator decision (see module docstring): wording modelled on Editor-Version.
             return None, _text(400, "bad request: missing Copilot-Integration-Id header")
+        api_version = request.headers.get("x-github-api-version") or ""
+        if api_version and api_version < self.oldest_api_version:
+            # GitHub retired old API versions for editor clients with HTTP 466 (Feb 2026,
+            # third-party reports; reference-clients-2026-11.md §2). Wording: simulator's.
+            return None, _text(
+                466,
+                f"X-GitHub-Api-Version {api_version} is no longer supported for this client; "
+                "please update",
+            )
         return user, None
+
+    def _editor_problem(self, request: Request, model: JSON) -> Response | None:
+        """A new model refused to an old ``Editor-Version`` (third-party reports, §2)."""
+        minimums = self.min_editor_versions.get(str(model.get("id")))
+        editor = request.headers.get("editor-version") or ""
+        if minimums and _editor_too_old(editor, minimums):
+            return _error(
+                400,
+                f"model {model['id']} is not supported in this {editor.partition('/')[0]} "
+                "version, please update",
+                "model_not_supported",
+            )
+        return None
 
     def _ok_headers(self, request: Request) -> dict[str, str]:
         request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
@@ -685,6 +802,8 @@ class CopilotApi:
             response = self._embeddings(request, body)
         elif endpoint == "/responses":
             response = self._responses(request, body)
+        elif endpoint == "/v1/messages":
+            response = self._messages(request, body)
         else:
             response = self._chat(request, body)
         return self._break(endpoint, response)
@@ -736,6 +855,9 @@ class CopilotApi:
         if problem is not None:
             return problem
         assert model is not None
+        problem = self._editor_problem(request, model)
+        if problem is not None:
+            return problem
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
             return _error(400, "messages: must be a non-empty array", "invalid_request_body")
@@ -762,8 +884,12 @@ class CopilotApi:
                     "invalid_request_body",
                     param=f"messages[{i}]",
                 )
-        self._count_premium(request, model)
         style = _vendor_style(model)
+        if style == "gemini" and model["id"] in self.reasoning_echo_models:
+            problem = _reasoning_echo_problem(messages)
+            if problem is not None:
+                return problem
+        self._count_premium(request, model)
         answer = self._answer(body, model, style)
         headers = self._ok_headers(request)
         if body.get("stream"):
@@ -849,6 +975,9 @@ class CopilotApi:
         if problem is not None:
             return problem
         assert model is not None
+        problem = self._editor_problem(request, model)
+        if problem is not None:
+            return problem
         items = body.get("input")
         if isinstance(items, str):
             items = [{"type": "message", "role": "user", "content": items}]
@@ -857,6 +986,19 @@ class CopilotApi:
         problem = self._vision_problem(request, items)
         if problem is not None:
             return problem
+        for i, item in enumerate(items):
+            if (
+                isinstance(item, dict)
+                and item.get("type") == "reasoning"
+                and not _verifiable(item.get("encrypted_content"))
+            ):
+                # github-copilot.md §3.7: a reasoning item must carry the encrypted content
+                # this API issued.
+                return _error(
+                    400,
+                    f"Invalid 'input[{i}]': encrypted content could not be verified.",
+                    "invalid_encrypted_content",
+                )
         self._count_premium(request, model)
         body = {**body, "input": items}
         events = plan_events(plan_reply(body), model["id"], input_tokens=count_input_tokens(body))
@@ -873,6 +1015,78 @@ class CopilotApi:
         for event in events:
             data = json.dumps(event, separators=(",", ":"))
             frames.append(f"event: {event['type']}\ndata: {data}\n\n".encode())
+        return Response(
+            200,
+            {"content-type": "text/event-stream", "cache-control": "no-cache", **headers},
+            stream=frames,
+        )
+
+    # -- /v1/messages (Anthropic Messages API, Claude models) -------------------------
+
+    def _messages(self, request: Request, body: JSON) -> Response:
+        model, problem = self._model_problem(body, "/v1/messages")
+        if problem is not None:
+            return problem
+        assert model is not None
+        problem = self._editor_problem(request, model)
+        if problem is not None:
+            return problem
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            return _anthropic_error(400, "messages: field required")
+        if not isinstance(body.get("max_tokens"), int):
+            return _anthropic_error(400, "max_tokens: field required")
+        if (
+            _has_anthropic_images(messages)
+            and (request.headers.get("copilot-vision-request") or "") != "true"
+        ):
+            return _anthropic_error(
+                400, "missing required Copilot-Vision-Request header for vision requests"
+            )
+        problem = _thinking_problem(body)
+        if problem is not None:
+            return problem
+        self._count_premium(request, model)
+        thinking = isinstance(body.get("thinking"), dict) and body["thinking"].get("type") in (
+            "enabled",
+            "adaptive",
+        )
+        plan = plan_reply(_messages_to_responses_body(body, reasoning=thinking))
+        seq = self._next()
+        calls = [
+            (f"toolu_{hashlib.sha256(f'{seq}:{n}'.encode()).hexdigest()[:24]}", name, args)
+            for n, (name, args) in enumerate(plan.tool_calls)
+        ]
+        reasoning = " ".join(plan.reasoning) if plan.reasoning else None
+        text = "I'll use the tools." if calls else plan.text
+        finish = "tool_calls" if calls else "stop"
+        if text is not None and not calls:
+            words = _pieces(text)
+            limit = body["max_tokens"]
+            if 0 < limit < len(words):
+                text, finish = "".join(words[:limit]).rstrip(), "length"
+        prompt = count_input_tokens(_messages_to_responses_body(body, reasoning=False))
+        completion = (
+            estimate_tokens(text or "")
+            + estimate_tokens(reasoning or "")
+            + sum(estimate_tokens(n) + estimate_tokens(a) for _, n, a in calls)
+        )
+        cached = min(self.cached_tokens, prompt)
+        usage: JSON = {
+            "input_tokens": prompt - cached,
+            "output_tokens": completion,
+            "cache_read_input_tokens": cached,
+            "cache_creation_input_tokens": 0,
+        }
+        answer = _Answer(text, reasoning, calls, finish, usage)
+        message_id = f"msg_sim{seq:06d}"
+        headers = self._ok_headers(request)
+        if not body.get("stream"):
+            return json_response(_messages_body(answer, model, message_id), headers=headers)
+        frames = [
+            f"event: {e['type']}\ndata: {json.dumps(e, separators=(',', ':'))}\n\n".encode()
+            for e in _messages_events(answer, model, message_id)
+        ]
         return Response(
             200,
             {"content-type": "text/event-stream", "cache-control": "no-cache", **headers},
@@ -911,7 +1125,19 @@ class CopilotApi:
         )
 
 
-_ENDPOINTS = ("/models", "/chat/completions", "/responses", "/embeddings")
+_ENDPOINTS = ("/models", "/chat/completions", "/responses", "/v1/messages", "/embeddings")
+
+
+def _verifiable(encrypted: Any) -> bool:
+    """Whether ``encrypted`` is reasoning content the simulator issued (codex_backend's
+    ``gAAAAB`` + base64 JSON)."""
+    if not isinstance(encrypted, str) or not encrypted.startswith("gAAAAB"):
+        return False
+    try:
+        json.loads(base64.b64decode(encrypted[6:], validate=True))
+    except ValueError:
+        return False
+    return True
 
 
 def _vector(text: str, dims: int) -> list[float]:
@@ -1053,15 +1279,43 @@ def _gemini_stream(answer: _Answer, meta: JSON, include_usage: bool) -> list[JSO
         chunks.append(delta(**({"role": "assistant"} if n == 0 else {}), reasoning_text=piece))
     for piece in _pieces(answer.text) if answer.text else ():
         chunks.append(delta(content=piece))
+    opaque = {"reasoning_opaque": reasoning_opaque(answer.reasoning)} if answer.reasoning else {}
     if answer.calls:
         calls = [
             {"index": i, "id": cid, "type": "function", "function": {"name": n, "arguments": a}}
             for i, (cid, n, a) in enumerate(answer.calls)
         ]
-        chunks.append(delta(tool_calls=calls))
+        chunks.append(delta(tool_calls=calls, **opaque))
+    elif opaque:
+        chunks.append(delta(**opaque))
     last = {"index": 0, "finish_reason": answer.finish, "delta": {}}
     chunks.append(_chunk(meta, [last], usage=answer.usage))
     return chunks
+
+
+def reasoning_opaque(reasoning_text: str) -> str:
+    """The simulator's opaque reasoning state for a Gemini reasoning text."""
+    return "opq_" + hashlib.sha256(f"sim-gemini:{reasoning_text}".encode()).hexdigest()[:40]
+
+
+def _reasoning_echo_problem(messages: list[Any]) -> Response | None:
+    """Refuse an assistant tool-call turn without its reasoning state (Gemini 3)."""
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") != "assistant":
+            continue
+        if not message.get("tool_calls"):
+            continue
+        text = message.get("reasoning_text")
+        if not isinstance(text, str) or message.get("reasoning_opaque") != reasoning_opaque(text):
+            # Wording after Gemini's own refusal of a function call without its signature.
+            return _error(
+                400,
+                f"Invalid 'messages[{i}]': function call is missing its reasoning_opaque / "
+                "reasoning_text (thought signature); send them back as received.",
+                "invalid_request_body",
+                param=f"messages[{i}]",
+            )
+    return None
 
 
 _STREAMERS = {"gpt": _gpt_stream, "claude": _claude_stream, "gemini": _gemini_stream}
@@ -1100,6 +1354,8 @@ def _chat_body(answer: _Answer, meta: JSON, style: str) -> JSON:
         message["tool_calls"] = _tool_calls_json(answer)
     if answer.reasoning:
         message["reasoning_text"] = answer.reasoning
+        if style == "gemini":
+            message["reasoning_opaque"] = reasoning_opaque(answer.reasoning)
     body["choices"] = [{"index": 0, "finish_reason": answer.finish, "message": message}]
     if style == "gpt":
         body["system_fingerprint"] = "fp_sim0001"
@@ -1131,6 +1387,230 @@ def _anthropic_body(answer: _Answer, model: JSON) -> JSON:
             "output_tokens": answer.usage["completion_tokens"],
         },
     }
+
+
+# =====================================================================================
+# /v1/messages (Anthropic Messages API)
+# =====================================================================================
+
+
+def thinking_signature(thinking: str) -> str:
+    """The simulator's signature of a thinking text (the client must echo it unchanged)."""
+    return "sig_" + hashlib.sha256(f"sim-thinking:{thinking}".encode()).hexdigest()[:40]
+
+
+def _anthropic_error(
+    status_code: int, message: str, kind: str = "invalid_request_error"
+) -> Response:
+    return json_response(
+        {"type": "error", "error": {"type": kind, "message": message}}, status_code
+    )
+
+
+def _blocks(content: Any) -> list[JSON]:
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []
+
+
+def _has_anthropic_images(messages: list[Any]) -> bool:
+    return any(
+        block.get("type") == "image"
+        for message in messages
+        if isinstance(message, dict)
+        for block in _blocks(message.get("content"))
+    )
+
+
+def _thinking_problem(body: JSON) -> Response | None:
+    """Anthropic's rules for thinking blocks sent back (what makes echoing them matter).
+
+    Every thinking block must carry the signature it was issued with; with thinking on, an
+    assistant turn that calls tools must start with its thinking block.
+    """
+    thinking_on = isinstance(body.get("thinking"), dict) and body["thinking"].get("type") in (
+        "enabled",
+        "adaptive",
+    )
+    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    for i, message in enumerate(messages):
+        if message.get("role") != "assistant":
+            continue
+        blocks = _blocks(message.get("content"))
+        for block in blocks:
+            if block.get("type") == "thinking" and block.get("signature") != thinking_signature(
+                str(block.get("thinking") or "")
+            ):
+                return _anthropic_error(
+                    400, f"messages.{i}.content: Invalid `signature` in `thinking` block"
+                )
+        uses_tools = any(b.get("type") == "tool_use" for b in blocks)
+        if (
+            thinking_on
+            and uses_tools
+            and (not blocks or blocks[0].get("type") not in ("thinking", "redacted_thinking"))
+        ):
+            return _anthropic_error(
+                400,
+                f"messages.{i}.content.0.type: Expected `thinking` or `redacted_thinking`, "
+                f"but found `{blocks[0].get('type') if blocks else 'nothing'}`. When `thinking` "
+                "is enabled, a final `assistant` message must start with a thinking block.",
+            )
+    return None
+
+
+def _messages_to_responses_body(body: JSON, *, reasoning: bool) -> JSON:
+    """The Anthropic body as a Responses body, so :func:`plan_reply` can decide the answer."""
+    items: list[JSON] = []
+    for message in body.get("messages") or []:
+        if not isinstance(message, dict):
+            continue
+        role = message.get("role")
+        parts: list[JSON] = []
+        for block in _blocks(message.get("content")):
+            kind = block.get("type")
+            if kind == "text":
+                parts.append({"type": "input_text", "text": block.get("text") or ""})
+            elif kind == "image":
+                parts.append({"type": "input_image", "image_url": "(image)"})
+            elif kind == "tool_use":
+                items.append(
+                    {
+                        "type": "function_call",
+                        "call_id": block.get("id"),
+                        "name": block.get("name"),
+                        "arguments": json.dumps(block.get("input") or {}),
+                    }
+                )
+            elif kind == "tool_result":
+                content = block.get("content")
+                texts = [b.get("text") or "" for b in _blocks(content)]
+                items.append(
+                    {
+                        "type": "function_call_output",
+                        "call_id": block.get("tool_use_id"),
+                        "output": "".join(texts),
+                    }
+                )
+        if parts:
+            items.append({"type": "message", "role": role, "content": parts})
+    tools = [
+        {"type": "function", "name": t.get("name"), "parameters": t.get("input_schema") or {}}
+        for t in body.get("tools") or []
+        if isinstance(t, dict) and t.get("name")
+    ]
+    choice: Any = body.get("tool_choice")
+    if isinstance(choice, dict):
+        choice = (
+            {"type": "function", "name": choice.get("name")}
+            if choice.get("type") == "tool"
+            else {"any": "required", "none": "none"}.get(str(choice.get("type")), "auto")
+        )
+    out: JSON = {"input": items, "tools": tools, "tool_choice": choice}
+    if reasoning:
+        out["reasoning"] = {"effort": "medium", "summary": "auto"}
+    return out
+
+
+_MESSAGES_STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
+
+
+def _messages_content(answer: _Answer) -> list[JSON]:
+    content: list[JSON] = []
+    if answer.reasoning:
+        content.append(
+            {
+                "type": "thinking",
+                "thinking": answer.reasoning,
+                "signature": thinking_signature(answer.reasoning),
+            }
+        )
+    if answer.text:
+        content.append({"type": "text", "text": answer.text})
+    for cid, name, args in answer.calls:
+        content.append({"type": "tool_use", "id": cid, "name": name, "input": json.loads(args)})
+    return content
+
+
+def _messages_body(answer: _Answer, model: JSON, message_id: str) -> JSON:
+    return {
+        "id": message_id,
+        "type": "message",
+        "role": "assistant",
+        "model": model["id"],
+        "content": _messages_content(answer),
+        "stop_reason": _MESSAGES_STOP[answer.finish],
+        "stop_sequence": None,
+        "usage": answer.usage,
+    }
+
+
+def _messages_events(answer: _Answer, model: JSON, message_id: str) -> list[JSON]:
+    """The Anthropic SSE event sequence of an answer (thinking, text, tool_use blocks)."""
+    start_usage = {**answer.usage, "output_tokens": 1}
+    events: list[JSON] = [
+        {
+            "type": "message_start",
+            "message": {
+                "id": message_id,
+                "type": "message",
+                "role": "assistant",
+                "model": model["id"],
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": start_usage,
+            },
+        },
+        {"type": "ping"},
+    ]
+    for index, block in enumerate(_messages_content(answer)):
+        kind = block["type"]
+        if kind == "thinking":
+            events.append(
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+                }
+            )
+            for piece in _pieces(block["thinking"]):
+                delta = {"type": "thinking_delta", "thinking": piece}
+                events.append({"type": "content_block_delta", "index": index, "delta": delta})
+            delta = {"type": "signature_delta", "signature": block["signature"]}
+            events.append({"type": "content_block_delta", "index": index, "delta": delta})
+        elif kind == "text":
+            events.append(
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": {"type": "text", "text": ""},
+                }
+            )
+            for piece in _pieces(block["text"]):
+                delta = {"type": "text_delta", "text": piece}
+                events.append({"type": "content_block_delta", "index": index, "delta": delta})
+        else:
+            events.append(
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": {**block, "input": {}},
+                }
+            )
+            for piece in _halves(json.dumps(block["input"])):
+                delta = {"type": "input_json_delta", "partial_json": piece}
+                events.append({"type": "content_block_delta", "index": index, "delta": delta})
+        events.append({"type": "content_block_stop", "index": index})
+    events.append(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": _MESSAGES_STOP[answer.finish], "stop_sequence": None},
+            "usage": {"output_tokens": answer.usage["output_tokens"]},
+        }
+    )
+    events.append({"type": "message_stop"})
+    return events
 
 
 # =====================================================================================

@@ -13,6 +13,8 @@ paths do not collide, so one server plays both (protocols/github-copilot.md §1-
                                       expired_token / access_denied, then the token
     GET  /login/device                a page for humans (nothing to do)
     GET  /copilot_internal/v2/token   Authorization: token <gh> -> authority.exchange
+                                      (404 for direct-mode tokens: the Copilot CLI app's)
+    GET  /copilot_internal/user       Authorization: Bearer <gh> -> {login, endpoints.api}
     GET  /user                        {login, id, ...}
 
 Scripting :attr:`GitHubSim.poll_script`: each poll takes the next entry
@@ -34,10 +36,13 @@ from urllib.parse import urlencode
 from litellm_codex.testing._server import Request, Response, SimServer, json_response
 from litellm_codex.testing._tokens import GitHubAuthority
 
-__all__ = ["COPILOT_CLIENT_ID", "GitHubSim", "install_github"]
+__all__ = ["COPILOT_CLIENT_ID", "COPILOT_CLI_CLIENT_ID", "GitHubSim", "install_github"]
 
-#: The Copilot editor GitHub App (protocols/github-copilot.md §1.1).
+#: The Copilot editor GitHub App (protocols/github-copilot.md §1.1): its tokens are exchanged.
 COPILOT_CLIENT_ID = "Iv1.b507a08c87ecfe98"
+#: The Copilot CLI's OAuth app (reference-clients-2026-11.md §2): the exchange refuses its
+#: tokens; they are used directly (``copilot_internal/user`` names the API host).
+COPILOT_CLI_CLIENT_ID = "Ov23ctDVkRmgkPke0Mmm"
 
 _DESCRIPTIONS = {
     "authorization_pending": "The authorization request is still pending.",
@@ -174,7 +179,7 @@ class GitHubSim:
             if answer != "success":
                 return self._error(answer)
             code.done = True
-        token = self.authority.issue_github_token()
+        token = self.authority.issue_github_token(direct=code.client_id == COPILOT_CLI_CLIENT_ID)
         return json_response({"access_token": token, "token_type": "bearer", "scope": "read:user"})
 
     def _device_page(self, request: Request) -> Response:
@@ -201,6 +206,19 @@ class GitHubSim:
         status, body = self.authority.exchange(token)
         return json_response(body, status)
 
+    def _copilot_user(self, request: Request) -> Response:
+        token = self._github_token(request)
+        if token is None:
+            return json_response(
+                {
+                    "message": "Requires authentication",
+                    "documentation_url": "https://docs.github.com/rest",
+                },
+                401,
+            )
+        status, body = self.authority.copilot_user(token)
+        return json_response(body, status)
+
     def _user(self, request: Request) -> Response:
         token = self._github_token(request)
         user = self.authority.check_github(token) if token else None
@@ -221,5 +239,6 @@ def install_github(server: SimServer, authority: GitHubAuthority) -> GitHubSim:
     server.route("POST", "/login/oauth/access_token", sim._access_token)
     server.route("GET", "/login/device", sim._device_page)
     server.route("GET", "/copilot_internal/v2/token", sim._copilot_token)
+    server.route("GET", "/copilot_internal/user", sim._copilot_user)
     server.route("GET", "/user", sim._user)
     return sim

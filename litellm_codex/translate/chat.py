@@ -9,7 +9,7 @@ disagree about content, tool calls or usage.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -22,6 +22,7 @@ __all__ = [
     "ToolCall",
     "ToolCallDelta",
     "Usage",
+    "combine_thinking",
 ]
 
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter"]
@@ -46,10 +47,22 @@ class ChatDelta:
     content: str | None = None
     reasoning_content: str | None = None
     tool_calls: tuple[ToolCallDelta, ...] = ()
+    #: LiteLLM ``thinking_blocks`` fragments (Claude thinking text, then its signature;
+    #: ``redacted_thinking`` blocks whole), kept so the next turn can send them back.
+    thinking_blocks: tuple[Mapping[str, Any], ...] = ()
+    #: LiteLLM ``provider_specific_fields`` (e.g. Gemini's ``reasoning_opaque``), merged
+    #: key by key over the answer.
+    provider_fields: Mapping[str, Any] | None = None
 
     def is_empty(self) -> bool:
         """True when the delta carries nothing."""
-        return not (self.content or self.reasoning_content or self.tool_calls)
+        return not (
+            self.content
+            or self.reasoning_content
+            or self.tool_calls
+            or self.thinking_blocks
+            or self.provider_fields
+        )
 
 
 @dataclass(frozen=True)
@@ -115,6 +128,27 @@ class ChatResult:
     usage: Usage | None
     response_id: str | None = None
     model: str | None = None
+    #: Whole thinking blocks (``thinking`` with ``signature``, ``redacted_thinking``).
+    thinking_blocks: tuple[dict[str, Any], ...] = ()
+    provider_fields: dict[str, Any] | None = None
+
+
+def combine_thinking(fragments: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """Whole blocks from streamed fragments, the way LiteLLM's ``stream_chunk_builder``
+    combines them: thinking text accumulates until a signature closes the block."""
+    blocks: list[dict[str, Any]] = []
+    text: list[str] = []
+    for fragment in fragments:
+        if fragment.get("type") == "redacted_thinking":
+            blocks.append(dict(fragment))
+            continue
+        if isinstance(fragment.get("thinking"), str):
+            text.append(fragment["thinking"])
+        signature = fragment.get("signature")
+        if isinstance(signature, str) and signature:
+            blocks.append({"type": "thinking", "thinking": "".join(text), "signature": signature})
+            text = []
+    return tuple(blocks)
 
 
 @dataclass
@@ -132,6 +166,8 @@ class ChatAccumulator:
         self._reasoning: list[str] = []
         self._calls: dict[int, _PartialCall] = {}
         self._finish: ChatFinish | None = None
+        self._thinking: list[Mapping[str, Any]] = []
+        self._fields: dict[str, Any] = {}
 
     def add(self, item: ChatDelta | ChatFinish) -> None:
         """Take one item of a translated stream."""
@@ -142,6 +178,9 @@ class ChatAccumulator:
             self._content.append(item.content)
         if item.reasoning_content:
             self._reasoning.append(item.reasoning_content)
+        self._thinking.extend(item.thinking_blocks)
+        if item.provider_fields:
+            self._fields.update(item.provider_fields)
         for part in item.tool_calls:
             call = self._calls.setdefault(part.index, _PartialCall())
             if part.id:
@@ -172,4 +211,6 @@ class ChatAccumulator:
             usage=finish.usage,
             response_id=finish.response_id,
             model=finish.model,
+            thinking_blocks=combine_thinking(self._thinking),
+            provider_fields=dict(self._fields) or None,
         )

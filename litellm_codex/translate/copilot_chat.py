@@ -15,7 +15,9 @@ request body and headers, and turns whatever comes back into the neutral
 - newer Claude models may answer with an Anthropic-native body (``content`` blocks,
   ``stop_reason``, ``input_tokens``) and no ``choices`` at all (§3.6 quirk 4);
 - reasoning arrives as ``reasoning_text`` (Gemini, Claude) or ``reasoning_content`` /
-  ``thinking`` (§3.6 quirk 5);
+  ``thinking`` (§3.6 quirk 5); Gemini adds an opaque ``reasoning_opaque``, kept in LiteLLM's
+  ``provider_specific_fields`` and echoed with ``reasoning_text`` on the next request
+  (reference-clients-2026-11.md §2);
 - tool call ids longer than 64 characters are rejected; they are shortened
   deterministically and restored in answers (§3.6 quirk 6);
 - GPT-5 and o-series models reject ``max_tokens`` on chat (§3.5).
@@ -33,6 +35,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from litellm_codex import copilot_identity
 from litellm_codex.errors import StreamError, UpstreamError, parse_error_body
 from litellm_codex.translate.chat import (
     ChatDelta,
@@ -45,16 +48,11 @@ from litellm_codex.translate.chat import (
 
 __all__ = [
     "CHAT_PASSTHROUGH_PARAMS",
-    "COPILOT_INTEGRATION_ID",
-    "EDITOR_PLUGIN_VERSION",
-    "EDITOR_VERSION",
     "FINISH_REASON_MAP",
-    "GITHUB_API_VERSION",
+    "LITELLM_OWN_PARAMS",
     "MAX_TOOL_CALL_ID_LENGTH",
-    "OPENAI_INTENT",
+    "OPAQUE_SIGNATURE_PREFIX",
     "REASONING_MODEL_DROPPED_PARAMS",
-    "STATIC_HEADERS",
-    "USER_AGENT",
     "BuiltChatRequest",
     "CopilotChatStreamTranslator",
     "build_chat_request",
@@ -69,25 +67,8 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------------------
-# Static headers (protocols/github-copilot.md §3.2). The values follow what the working
-# third-party clients send (copilot-api, LiteLLM); a missing Editor-Version gives
-# `400 missing Editor-Version header for IDE auth`, too old a version gives HTTP 466.
-
-EDITOR_VERSION = "vscode/1.104.3"
-EDITOR_PLUGIN_VERSION = "copilot-chat/0.26.7"
-COPILOT_INTEGRATION_ID = "vscode-chat"
-USER_AGENT = "GitHubCopilotChat/0.26.7"
-GITHUB_API_VERSION = "2025-04-01"
-#: The chat-panel intent, as copilot-api and LiteLLM send it (§3.2).
-OPENAI_INTENT = "conversation-panel"
-
-STATIC_HEADERS: Mapping[str, str] = {
-    "Editor-Version": EDITOR_VERSION,
-    "Editor-Plugin-Version": EDITOR_PLUGIN_VERSION,
-    "Copilot-Integration-Id": COPILOT_INTEGRATION_ID,
-    "User-Agent": USER_AGENT,
-    "X-GitHub-Api-Version": GITHUB_API_VERSION,
-}
+# Identity headers come from litellm_codex.copilot_identity (the one definition shared with
+# the token exchange and the login checks).
 
 #: Copilot rejects longer tool call ids (§3.6 quirk 6; nanobot issue #1554).
 MAX_TOOL_CALL_ID_LENGTH = 64
@@ -118,6 +99,10 @@ CHAT_PASSTHROUGH_PARAMS: frozenset[str] = frozenset(
         "thinking",
     }
 )
+
+#: LiteLLM's own call settings that reach a custom handler's ``optional_params`` (the
+#: proxy sets ``max_retries`` on every call): never sent upstream and never warned about.
+LITELLM_OWN_PARAMS: frozenset[str] = frozenset({"max_retries", "timeout", "api_version"})
 
 #: Sampling knobs that OpenAI reasoning models (o-series, GPT-5) refuse on Chat
 #: Completions; dropped for those models so a framework's harmless default cannot fail
@@ -230,6 +215,8 @@ def build_chat_request(
     for name, value in params.items():
         if value is None or name in ("stream", "stream_options", "extra_body"):
             continue
+        if name in LITELLM_OWN_PARAMS:
+            continue
         if name == "verbosity" and _GPT5_MODEL.match(model):
             body[name] = value  # GPT-5 only; other models reject it
             continue
@@ -258,8 +245,50 @@ def build_chat_request(
     return BuiltChatRequest(body=body, dropped=tuple(sorted(dropped)), tool_call_ids=id_map)
 
 
+#: Gemini's ``reasoning_opaque`` also rides as the ``signature`` of a LiteLLM thinking block,
+#: so it survives paths that keep only ``thinking_blocks`` (the proxy's ``/v1/messages``
+#: adapter, e.g. Claude Code on a Gemini model). The prefix tells it apart from a Claude
+#: signature: it is never sent to ``/v1/messages``.
+OPAQUE_SIGNATURE_PREFIX = "litellm-codex:reasoning_opaque:"
+
+
+def _opaque_from_thinking(blocks: Any) -> tuple[str, str] | None:
+    """``(reasoning_opaque, reasoning_text)`` carried in a thinking block, if any."""
+    for block in blocks if isinstance(blocks, list) else ():
+        signature = block.get("signature") if isinstance(block, Mapping) else None
+        if isinstance(signature, str) and signature.startswith(OPAQUE_SIGNATURE_PREFIX):
+            return signature[len(OPAQUE_SIGNATURE_PREFIX) :], str(block.get("thinking") or "")
+    return None
+
+
+def _echo_reasoning(out: dict[str, Any]) -> None:
+    """Send Gemini's reasoning state back the way the reference client does.
+
+    Copilot's Gemini answers carry ``reasoning_text`` and an opaque ``reasoning_opaque``;
+    the reference echoes both on the assistant message of the next request (without them
+    multi-turn Gemini 3 tool use fails, reference-clients-2026-11.md §2). We keep the opaque
+    part in LiteLLM's ``provider_specific_fields`` and the text in ``reasoning_content``.
+    LiteLLM-only keys are not sent.
+    """
+    fields = out.pop("provider_specific_fields", None)
+    carried = _opaque_from_thinking(out.pop("thinking_blocks", None))
+    if out.get("role") != "assistant":
+        return
+    fields = fields if isinstance(fields, Mapping) else {}
+    opaque = fields.get("reasoning_opaque")
+    text = fields.get("reasoning_text") or out.get("reasoning_content")
+    if not (isinstance(opaque, str) and opaque) and carried is not None:
+        opaque, text = carried[0], text or carried[1]
+    if isinstance(opaque, str) and opaque:
+        out["reasoning_opaque"] = opaque
+        if isinstance(text, str) and text:
+            out["reasoning_text"] = text
+            out.pop("reasoning_content", None)
+
+
 def _shorten_ids_in_message(message: Mapping[str, Any], id_map: dict[str, str]) -> dict[str, Any]:
     out = dict(message)
+    _echo_reasoning(out)
 
     def short(call_id: Any) -> Any:
         if not isinstance(call_id, str):
@@ -331,7 +360,7 @@ def request_headers(
     has_images: bool | None = None,
     caller_headers: Mapping[str, str] | None = None,
     request_id: Callable[[], str] = lambda: str(uuid.uuid4()),
-    intent: str = OPENAI_INTENT,
+    intent: str | None = copilot_identity.OPENAI_INTENT,
 ) -> dict[str, str]:
     """Copilot request headers, without ``Authorization`` (the credential source adds it).
 
@@ -340,12 +369,14 @@ def request_headers(
     can set its own ``X-Initiator``. ``request_id`` makes ``X-Request-Id`` (a fresh uuid per
     request; replaceable for tests).
     """
+    who = initiator(messages)
     headers: dict[str, str] = {
-        **STATIC_HEADERS,
+        **copilot_identity.current().api_headers(intent=intent),
         "Content-Type": "application/json",
-        "OpenAI-Intent": intent,
         "X-Request-Id": request_id(),
-        "X-Initiator": initiator(messages),
+        "X-Initiator": who,
+        # Paired with X-Initiator, as the reference sends them (reference-clients §2).
+        "X-Interaction-Type": f"conversation-{who}",
     }
     if has_images is None:
         has_images = has_image_parts(messages)
@@ -415,6 +446,23 @@ def _reasoning_of(delta: Mapping[str, Any]) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
+
+
+def _reasoning_state(message: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Gemini's ``reasoning_opaque`` (to be echoed next turn), as provider fields."""
+    opaque = message.get("reasoning_opaque")
+    if isinstance(opaque, str) and opaque:
+        return {"reasoning_opaque": opaque}
+    return None
+
+
+def _opaque_block(message: Mapping[str, Any], text: str = "") -> tuple[dict[str, Any], ...]:
+    """The thinking-block twin of ``reasoning_opaque`` (see :data:`OPAQUE_SIGNATURE_PREFIX`)."""
+    opaque = message.get("reasoning_opaque")
+    if not (isinstance(opaque, str) and opaque):
+        return ()
+    signature = OPAQUE_SIGNATURE_PREFIX + opaque
+    return ({"type": "thinking", "thinking": text, "signature": signature},)
 
 
 def _final_finish(reasons: Iterable[str], saw_tool_calls: bool) -> str:
@@ -526,10 +574,16 @@ class CopilotChatStreamTranslator:
                 part = self._tool_call(choice_index, raw)
                 if part is not None:
                     parts.append(part)
+        reasoning = _reasoning_of(delta)
+        # Reasoning text also goes out as thinking-block text, so the block that the
+        # opaque state closes holds it (LiteLLM joins the fragments up to the signature).
+        thinking = ({"type": "thinking", "thinking": reasoning},) if reasoning else ()
         return ChatDelta(
             content=content if isinstance(content, str) and content else None,
-            reasoning_content=_reasoning_of(delta),
+            reasoning_content=reasoning,
             tool_calls=tuple(parts),
+            thinking_blocks=thinking + _opaque_block(delta),
+            provider_fields=_reasoning_state(delta),
         )
 
     def _tool_call(self, choice_index: int, raw: Mapping[str, Any]) -> ToolCallDelta | None:
@@ -648,6 +702,8 @@ def _parse_openai_body(
     calls: list[ToolCall] = []
     seen_ids: set[str] = set()
     reasons: list[str] = []
+    fields: dict[str, Any] = {}
+    blocks: list[dict[str, Any]] = []
     ordered = sorted(
         (c for c in choices if isinstance(c, Mapping)), key=lambda c: _int(c.get("index"))
     )
@@ -660,6 +716,8 @@ def _parse_openai_body(
         thought = _reasoning_of(message)
         if thought:
             reasoning.append(thought)
+        fields.update(_reasoning_state(message) or {})
+        blocks.extend(_opaque_block(message, thought or ""))
         for raw in message.get("tool_calls") or ():
             if not isinstance(raw, Mapping):
                 continue
@@ -680,6 +738,8 @@ def _parse_openai_body(
         usage=parse_usage(usage) if isinstance(usage, Mapping) else None,
         response_id=body.get("id") if isinstance(body.get("id"), str) and body["id"] else None,
         model=body.get("model") if isinstance(body.get("model"), str) and body["model"] else None,
+        thinking_blocks=tuple(blocks),
+        provider_fields=fields or None,
     )
 
 

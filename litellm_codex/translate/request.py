@@ -18,9 +18,10 @@ The rules, with the upstream facts they rest on (``protocols/codex-chatgpt-backe
   the offending message instead of an opaque 400.
 - Assistant ``reasoning_content`` in the history is **not** sent back: a ``reasoning`` input
   item is only useful with the ``encrypted_content`` the backend issued for it (Copilot
-  answers "encrypted content could not be verified" otherwise, github-copilot.md §3.7), and
-  a Chat Completions history carries only the readable summary. The model simply does not
-  see its earlier reasoning, as with any Chat Completions backend.
+  answers "encrypted content could not be verified" otherwise, github-copilot.md §3.7).
+  That encrypted content, when the answer carried it, rides in the assistant message's
+  ``provider_specific_fields["reasoning_encrypted_content"]`` (see ``stream.py``) and is
+  replayed as ``reasoning`` items before the message's own items.
 - Parameters the backend rejects (Codex: ``temperature``, ``max_output_tokens``, ... §2.4)
   are left out and *reported* in :attr:`BuiltRequest.dropped`, so the caller can warn once;
   no request fails because a client framework sent a harmless default (SPEC §4).
@@ -470,13 +471,32 @@ def _image_part(part: Mapping[str, Any], index: int) -> dict[str, Any]:
     return {"type": "input_image", "image_url": url, "detail": detail}
 
 
+#: ``provider_specific_fields`` key of an assistant message that holds the encrypted
+#: reasoning the backend issued for it (set by the stream translator).
+ENCRYPTED_REASONING_FIELD = "reasoning_encrypted_content"
+
+
+def _encrypted_reasoning_items(message: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``reasoning`` input items replaying the backend's own encrypted reasoning (stateless
+    turns, ``include: ["reasoning.encrypted_content"]``), as the reference clients do."""
+    fields = message.get("provider_specific_fields")
+    blobs = fields.get(ENCRYPTED_REASONING_FIELD) if isinstance(fields, Mapping) else None
+    if not isinstance(blobs, list):
+        return []
+    return [
+        {"type": "reasoning", "summary": [], "encrypted_content": blob}
+        for blob in blobs
+        if isinstance(blob, str) and blob
+    ]
+
+
 def _assistant_items(
     message: Mapping[str, Any],
     index: int,
     known_calls: dict[str, int],
     legacy_open: dict[str, list[str]],
 ) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = _encrypted_reasoning_items(message)
     texts = [t for t in _texts(message.get("content"), index) if t]
     refusal = message.get("refusal")
     if not texts and isinstance(refusal, str) and refusal:

@@ -29,8 +29,9 @@ Decisions:
 - Texts of separate message items (Codex ``phase: commentary`` then ``final_answer``) and
   separate reasoning summary parts are joined with a blank line, so paragraphs do not run
   together.
-- ``reasoning.encrypted_content`` is not surfaced: the chat shape has nowhere to keep it
-  (see ``request.py`` on why reasoning is not sent back).
+- ``reasoning.encrypted_content`` goes out as LiteLLM ``provider_specific_fields``
+  (``reasoning_encrypted_content``: every blob of the answer so far, so the last value is
+  the whole list), which ``request.py`` replays on the next turn.
 - Tool items other than ``function_call`` (custom, local_shell, web_search) are ignored:
   we only ever declare function tools.
 """
@@ -189,6 +190,7 @@ class ResponsesStreamTranslator:
         self._terminal = False
         self._last_content: _Item | None = None
         self._last_reasoning: tuple[_Item, tuple[str, int]] | None = None
+        self._encrypted: list[str] = []
 
     @property
     def terminated(self) -> bool:
@@ -380,6 +382,11 @@ class ResponsesStreamTranslator:
                     text = _part_text(part)
                     if text is not None:
                         out.extend(self._fill(state, ("content", ci), text, self._reasoning))
+            encrypted = item.get("encrypted_content")
+            if isinstance(encrypted, str) and encrypted and not state.done:
+                self._encrypted.append(encrypted)
+                fields = {"reasoning_encrypted_content": list(self._encrypted)}
+                out.append(ChatDelta(provider_fields=fields))
         state.done = True
         return out
 

@@ -20,6 +20,7 @@ from litellm_codex.sse import iter_sse
 from litellm_codex.testing import SimServer
 from litellm_codex.testing._tokens import GitHubAuthority
 from litellm_codex.testing.copilot_api import (
+    DEMO_MODELS,
     CopilotApiSimulator,
     copilot_model,
     default_models,
@@ -32,6 +33,7 @@ from litellm_codex.testing.copilot_api import (
     server_error,
     stall,
     status,
+    thinking_signature,
     token_expired,
     valid_headers,
 )
@@ -224,7 +226,7 @@ def test_request_headers_are_recorded_and_echoed(
     seen = sim.api.last().headers
     assert seen["x-initiator"] == "user"
     assert seen["x-request-id"] == "req-123"
-    assert seen["openai-intent"] == "conversation-panel"
+    assert seen["openai-intent"] == "conversation-agent"
     assert "copilot-vision-request" not in seen
 
 
@@ -826,3 +828,88 @@ def test_responses_stream_through_the_shared_responses_translator(
     assert result.reasoning_content == "Thinking about: call get_time and get_time"
     assert result.finish_reason == "tool_calls"
     assert sim.api.requests == sim.api.calls("/responses")
+
+
+# --------------------------------------------------------------------------------------
+# /v1/messages, client versions, direct tokens
+
+
+def _messages_body(**extra: Any) -> dict[str, Any]:
+    return {
+        "model": "claude-sonnet-4.5",
+        "max_tokens": 1000,
+        "messages": [{"role": "user", "content": "call get_weather"}],
+        "tools": [{"name": "get_weather", "input_schema": {"type": "object"}}],
+        **extra,
+    }
+
+
+def test_messages_stream_carries_signed_thinking(
+    sim: CopilotApiSimulator, client: httpx.Client
+) -> None:
+    body = _messages_body(stream=True, thinking={"type": "enabled", "budget_tokens": 2000})
+    with client.stream("POST", "/v1/messages", json=body) as response:
+        assert response.status_code == 200
+        events = [json.loads(e.data) for e in iter_sse(response.iter_bytes())]
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "message_start" and kinds[-2:] == ["message_delta", "message_stop"]
+    starts = [e["content_block"]["type"] for e in events if e["type"] == "content_block_start"]
+    assert starts == ["thinking", "text", "tool_use"]
+    thinking = "".join(
+        e["delta"].get("thinking", "") for e in events if e["type"] == "content_block_delta"
+    )
+    (signature,) = [
+        e["delta"]["signature"]
+        for e in events
+        if e["type"] == "content_block_delta" and e["delta"]["type"] == "signature_delta"
+    ]
+    assert signature == thinking_signature(thinking)
+    assert events[-2]["delta"]["stop_reason"] == "tool_use"
+
+
+def test_messages_refuses_a_forged_or_missing_thinking_block(client: httpx.Client) -> None:
+    call = {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}}
+    result = {"type": "tool_result", "tool_use_id": "toolu_1", "content": "sunny"}
+    for assistant, needle in (
+        ([{"type": "thinking", "thinking": "t", "signature": "forged"}, call], "signature"),
+        ([call], "must start with a thinking block"),
+    ):
+        body = _messages_body(thinking={"type": "enabled", "budget_tokens": 2000})
+        body["messages"] += [
+            {"role": "assistant", "content": assistant},
+            {"role": "user", "content": [result]},
+        ]
+        response = client.post("/v1/messages", json=body)
+        assert response.status_code == 400
+        assert needle in response.json()["error"]["message"]
+    assert client.post("/v1/messages", json={"model": "claude-sonnet-4.5"}).status_code == 400
+
+
+def test_models_list_v1_messages_for_claude(client: httpx.Client) -> None:
+    models = {m["id"]: m for m in client.get("/models").json()["data"]}
+    assert "/v1/messages" in models["claude-sonnet-4.5"]["supported_endpoints"]
+    for name in DEMO_MODELS.values():
+        assert models[name]["policy"]["state"] == "enabled"
+
+
+def test_retired_api_version_and_old_editor(sim: CopilotApiSimulator, client: httpx.Client) -> None:
+    old = client.get("/models", headers={"X-GitHub-Api-Version": "2025-04-01"})
+    assert old.status_code == 466
+    body = {"model": "gemini-3-pro-preview", "messages": [user("hi")]}
+    refused = client.post(
+        "/chat/completions", json=body, headers={"Editor-Version": "vscode/1.104.3"}
+    )
+    assert refused.status_code == 400
+    assert "not supported in this vscode version" in refused.json()["error"]["message"]
+    assert client.post("/chat/completions", json=body).status_code == 200
+
+
+def test_direct_github_token_is_a_bearer(sim: CopilotApiSimulator) -> None:
+    direct = sim.authority.issue_github_token(direct=True)
+    exchangeable = sim.authority.issue_github_token()
+    assert sim.authority.exchange(direct)[0] == 404
+    status_code, info = sim.authority.copilot_user(direct)
+    assert status_code == 200 and info["endpoints"]["api"] == sim.url
+    assert httpx.get(sim.url + "/models", headers=valid_headers(direct)).status_code == 200
+    # An exchangeable GitHub token is not a Copilot bearer.
+    assert httpx.get(sim.url + "/models", headers=valid_headers(exchangeable)).status_code == 401

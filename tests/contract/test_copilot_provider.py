@@ -39,7 +39,7 @@ def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[CopilotSimulator]:
             litellm_codex.github_copilot.close()
 
 
-def run(mode: str, model: str, messages: list[dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
+def run(mode: str, model: str, messages: list[Any], **kwargs: Any) -> dict[str, Any]:
     """Call one entry point; return content, reasoning, tool calls, finish and usage."""
     full = f"github_copilot/{model}"
     if mode in ("completion", "acompletion"):
@@ -84,12 +84,22 @@ def run(mode: str, model: str, messages: list[dict[str, Any]], **kwargs: Any) ->
         "ids": [c.id for c in message.tool_calls or []],
         "finish": finish,
         "usage": (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens),
+        "message": message,
     }
 
 
-@pytest.mark.parametrize(
-    "model", ["gpt-4o", "claude-sonnet-4.5", "gemini-2.5-pro", "gpt-5.1-codex"]
-)
+#: Where each model goes: /v1/messages when listed, else /responses, else chat (§2).
+ROUTES = {
+    "gpt-4o": "/chat/completions",
+    "claude-sonnet-4.5": "/v1/messages",
+    "gemini-2.5-pro": "/chat/completions",
+    "gemini-3-pro-preview": "/chat/completions",
+    "gpt-5.1-codex": "/responses",
+    "gpt-5.2": "/responses",
+}
+
+
+@pytest.mark.parametrize("model", sorted(ROUTES))
 def test_text_through_all_entry_points(sim: CopilotSimulator, model: str) -> None:
     answers = [run(mode, model, [{"role": "user", "content": "hello copilot"}]) for mode in MODES]
     for answer in answers:
@@ -97,11 +107,11 @@ def test_text_through_all_entry_points(sim: CopilotSimulator, model: str) -> Non
         assert answer["finish"] == "stop"
         assert answer["usage"] == answers[0]["usage"]
         assert answer["usage"][0] > 0
-    endpoint = "/responses" if model == "gpt-5.1-codex" else "/chat/completions"
-    assert len(sim.api.calls(endpoint)) == len(MODES)
+    assert len(sim.api.calls(ROUTES[model])) == len(MODES)
+    assert len(sim.api.requests) == len(MODES) + 1  # and one /models
 
 
-@pytest.mark.parametrize("model", ["gpt-4o", "claude-sonnet-4.5", "gpt-5.1-codex"])
+@pytest.mark.parametrize("model", ["gpt-4o", "claude-sonnet-4.5", "gpt-5.1-codex", "gpt-5.2"])
 @pytest.mark.parametrize("mode", MODES)
 def test_two_tool_calls(sim: CopilotSimulator, model: str, mode: str) -> None:
     answer = run(
@@ -169,16 +179,14 @@ def test_headers_and_system_messages(sim: CopilotSimulator) -> None:
         [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "x"}],
     )
     request = sim.api.calls("/chat/completions")[-1]
-    for name in (
-        "editor-version",
-        "editor-plugin-version",
-        "copilot-integration-id",
-        "user-agent",
-        "openai-intent",
-        "x-github-api-version",
-        "x-request-id",
-    ):
+    for name in ("user-agent", "x-request-id", "x-client-session-id"):
         assert request.headers.get(name), name
+    # The reference client's identity (reference-clients-2026-11.md §2).
+    assert request.headers["editor-version"] == "copilot/1.0.102"
+    assert request.headers["copilot-integration-id"] == "copilot-developer-cli"
+    assert request.headers["x-github-api-version"] == "2026-08-01"
+    assert request.headers["openai-intent"] == "conversation-agent"
+    assert "editor-plugin-version" not in request.headers
     assert request.headers["authorization"].startswith("Bearer ")
     assert request.json()["messages"][0]["role"] == "system"
 
@@ -224,10 +232,37 @@ def test_quota_and_rate_limit(sim: CopilotSimulator, mode: str, fault: Any, need
     assert needle in str(original)
 
 
-def test_model_not_enabled_says_what_to_do(sim: CopilotSimulator) -> None:
-    with pytest.raises((litellm.NotFoundError, litellm.BadRequestError)) as info:
-        run("completion", "claude-opus-4.5", [{"role": "user", "content": "x"}])
-    assert "Copilot settings" in str(info.value)
+@pytest.mark.parametrize("model", ["claude-opus-4.5", "no-such-model"])
+def test_model_not_enabled_lists_the_enabled_models(
+    sim: CopilotSimulator, model: str, mocker: Any
+) -> None:
+    handler = litellm_codex.github_copilot
+    run("completion", "gpt-4o", [{"role": "user", "content": "x"}])  # /models is cached now
+    models_calls = len(sim.api.calls("/models"))
+    spy = mocker.spy(handler, "_enabled_ids")
+    with pytest.raises(litellm.NotFoundError) as info:
+        run("completion", model, [{"role": "user", "content": "x"}])
+    text = str(info.value)
+    assert "Copilot settings" in text
+    assert "github_copilot/claude-sonnet-4.5" in text and "github_copilot/gpt-4o" in text
+    assert "github_copilot/claude-opus-4.5" not in text  # not enabled
+    assert "text-embedding" not in text
+    # The list came from the cache: no /models request while mapping the error.
+    assert spy.call_count == 1
+    assert len(sim.api.calls("/models")) == models_calls
+
+
+def test_litellm_own_params_are_not_warned_about(
+    sim: CopilotSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="litellm_codex"):
+        run("completion", "gpt-4o", [{"role": "user", "content": "x"}], max_retries=3)
+        run("completion", "gpt-4o", [{"role": "user", "content": "x"}], top_k=3)
+    body = sim.api.last("/chat/completions").json()
+    assert "max_retries" not in body
+    warned = [r.getMessage() for r in caplog.records]
+    assert not any("max_retries" in m for m in warned), warned
+    assert any("`top_k`" in m for m in warned), warned
 
 
 def test_unsupported_api_reroutes_and_remembers(sim: CopilotSimulator) -> None:
@@ -272,3 +307,222 @@ def test_embeddings_sync_and_async(sim: CopilotSimulator, prefix: str) -> None:
     assert len(asyncio.run(call()).data) == 1
     bodies = [r.json() for r in sim.api.calls("/embeddings")]
     assert [b["input"] for b in bodies] == [["first text", "second"], ["one more"]]
+
+
+def test_retired_api_version_names_the_variable(
+    sim: CopilotSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_COPILOT_API_VERSION", "2025-04-01")
+    with pytest.raises(litellm.BadRequestError) as info:
+        run("completion", "gpt-4o", [{"role": "user", "content": "hi"}])
+    assert "HTTP 466" in str(info.value)
+    assert "GITHUB_COPILOT_API_VERSION" in str(info.value)
+    assert sim.api.last().headers["x-github-api-version"] == "2025-04-01"
+    # The override fixes it without a release.
+    monkeypatch.setenv("GITHUB_COPILOT_API_VERSION", "2026-11-01")
+    assert run("completion", "gpt-4o", [{"role": "user", "content": "hi"}])["content"]
+    assert sim.api.last().headers["x-github-api-version"] == "2026-11-01"
+
+
+def test_old_editor_refused_a_new_model_names_the_variable(
+    sim: CopilotSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_COPILOT_EDITOR_VERSION", "vscode/1.99.3")
+    with pytest.raises(litellm.BadRequestError) as info:
+        run("completion", "gemini-3-pro-preview", [{"role": "user", "content": "hi"}])
+    assert "not supported in this vscode version" in str(info.value)
+    assert "GITHUB_COPILOT_EDITOR_VERSION" in str(info.value)
+    assert sim.api.last().headers["editor-version"] == "vscode/1.99.3"
+
+
+@pytest.mark.parametrize("stored_mode", ["direct", None])
+def test_direct_token_mode(sim: CopilotSimulator, stored_mode: str | None) -> None:
+    """A token the exchange refuses is the bearer itself; copilot_internal/user names the
+    API host (the Copilot CLI's way). A record without a mode finds out by itself."""
+    login = sim.issue_login(direct=True).model_copy(update={"mode": stored_mode})
+    copilot_auth.save_login(FileStore(), login)
+    copilot_auth.reset_copilot_credentials()
+    exchanges = sim.authority.exchange_count
+    for mode in MODES:
+        assert run(mode, "gpt-4o", [{"role": "user", "content": "hi"}])["content"] == "echo: hi"
+    call = sim.api.last("/chat/completions")
+    assert call.headers["authorization"] == f"Bearer {login.github_token}"
+    assert sim.authority.user_lookups == 1
+    assert sim.authority.exchange_count == exchanges + (1 if stored_mode is None else 0)
+    assert copilot_auth.copilot_credentials().mode == "direct"
+
+
+# --------------------------------------------------------------------------------------
+# /v1/messages (Claude): thinking signatures and cache_control across turns
+
+
+def _follow_up(
+    first: list[dict[str, Any]], answer: dict[str, Any], *, as_object: bool = False
+) -> list[Any]:
+    """The next turn, with the assistant message as LiteLLM returned it (the object itself,
+    or its model_dump)."""
+    message = answer["message"]
+    assistant = message if as_object else message.model_dump(exclude_none=True)
+    results = [
+        {"role": "tool", "tool_call_id": call_id, "content": "sunny"} for call_id in answer["ids"]
+    ]
+    return [*first, assistant, *results]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_claude_thinking_signatures_round_trip(sim: CopilotSimulator, mode: str) -> None:
+    first = [
+        {"role": "system", "content": "Be terse."},
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "text",
+                    "text": "call get_weather",
+                    "cache_control": {"type": "ephemeral"},
+                }
+            ],
+        },
+    ]
+    answer = run(mode, "claude-sonnet-4.5", first, tools=TOOLS, reasoning_effort="high")
+    assert answer["finish"] == "tool_calls"
+    assert answer["reasoning"]
+    (block,) = answer["message"].thinking_blocks
+    assert block["thinking"] == answer["reasoning"]
+    assert block["signature"] == copilot_api.thinking_signature(block["thinking"])
+    sent = sim.api.last("/v1/messages")
+    body = sent.json()
+    assert body["thinking"]["type"] == "enabled"
+    assert body["system"][0]["text"] == "Be terse."
+    assert body["messages"][0]["content"][0]["cache_control"] == {"type": "ephemeral"}
+    assert sent.headers["anthropic-version"] == "2023-06-01"
+    assert "openai-intent" not in sent.headers
+
+    # The next turn sends the thinking block back, signature and all, first in the turn.
+    follow_up = _follow_up(first, answer, as_object=mode == "acompletion")
+    answer = run(mode, "claude-sonnet-4.5", follow_up, tools=TOOLS, reasoning_effort="high")
+    assert answer["content"] == "tool result: sunny"
+    assistant = sim.api.last("/v1/messages").json()["messages"][1]
+    assert assistant["content"][0] == {"type": "thinking", **block}
+    assert sim.api.last("/v1/messages").headers["x-initiator"] == "agent"
+
+
+def test_claude_follow_up_without_thinking_is_refused(sim: CopilotSimulator) -> None:
+    """What the echo is for: the simulator, like Anthropic, refuses a tool turn whose
+    thinking block was dropped."""
+    first = [{"role": "user", "content": "call get_weather"}]
+    answer = run("completion", "claude-sonnet-4.5", first, tools=TOOLS, reasoning_effort="high")
+    follow_up = _follow_up(first, answer)
+    follow_up[1].pop("thinking_blocks")
+    with pytest.raises(litellm.BadRequestError, match="must start with a thinking block"):
+        run("completion", "claude-sonnet-4.5", follow_up, tools=TOOLS, reasoning_effort="high")
+
+
+@pytest.mark.parametrize("mode", ["completion", "astreaming"])
+def test_claude_messages_vision_and_errors(sim: CopilotSimulator, mode: str) -> None:
+    image = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "what is it"},
+                {"type": "image_url", "image_url": {"url": PNG}},
+            ],
+        }
+    ]
+    answer = run(mode, "claude-sonnet-4.5", image)
+    assert answer["content"] is not None and "image" in answer["content"]
+    sent = sim.api.last("/v1/messages")
+    assert sent.headers["copilot-vision-request"] == "true"
+    assert sent.json()["messages"][0]["content"][1]["type"] == "image"
+    # Errors come out as the same LiteLLM classes as on the other routes.
+    sim.api.queue(copilot_api.rate_limited(), endpoint="/v1/messages")
+    with pytest.raises((litellm.RateLimitError, MidStreamFallbackError)) as info:
+        run(mode, "claude-sonnet-4.5", [{"role": "user", "content": "x"}])
+    original = getattr(info.value, "original_exception", info.value)
+    assert isinstance(original, litellm.RateLimitError)
+
+
+# --------------------------------------------------------------------------------------
+# /chat/completions (Gemini): reasoning_opaque / reasoning_text across turns
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_gemini_reasoning_state_round_trip(sim: CopilotSimulator, mode: str) -> None:
+    first = [{"role": "user", "content": "call get_weather"}]
+    answer = run(mode, "gemini-3-pro-preview", first, tools=TOOLS)
+    assert answer["finish"] == "tool_calls"
+    fields = answer["message"].provider_specific_fields
+    assert fields["reasoning_opaque"] == copilot_api.reasoning_opaque(answer["reasoning"])
+    answer_blocks = answer["message"].thinking_blocks
+
+    follow_up = _follow_up(first, answer, as_object=mode == "acompletion")
+    answer = run(mode, "gemini-3-pro-preview", follow_up, tools=TOOLS)
+    assert answer["content"] == "tool result: sunny"
+    (block,) = answer_blocks
+    assert block["signature"] == "litellm-codex:reasoning_opaque:" + fields["reasoning_opaque"]
+    assistant = sim.api.last("/chat/completions").json()["messages"][1]
+    assert assistant["reasoning_opaque"] == fields["reasoning_opaque"]
+    assert assistant["reasoning_text"]
+    assert "provider_specific_fields" not in assistant  # LiteLLM's key, not Copilot's
+
+
+def test_gemini_follow_up_without_reasoning_state_is_refused(sim: CopilotSimulator) -> None:
+    first = [{"role": "user", "content": "call get_weather"}]
+    answer = run("completion", "gemini-3-pro-preview", first, tools=TOOLS)
+    follow_up = _follow_up(first, answer)
+    follow_up[1].pop("provider_specific_fields")
+    follow_up[1].pop("thinking_blocks")  # its twin (see OPAQUE_SIGNATURE_PREFIX)
+    with pytest.raises(litellm.BadRequestError, match="reasoning_opaque"):
+        run("completion", "gemini-3-pro-preview", follow_up, tools=TOOLS)
+
+
+# --------------------------------------------------------------------------------------
+# /responses (GPT-5.x): encrypted reasoning across turns
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_encrypted_reasoning_is_replayed_on_responses(sim: CopilotSimulator, mode: str) -> None:
+    first = [{"role": "user", "content": "call get_weather"}]
+    answer = run(mode, "gpt-5.2", first, tools=TOOLS, reasoning_effort="high")
+    assert sim.api.last("/responses").json()["include"] == ["reasoning.encrypted_content"]
+    (blob,) = answer["message"].provider_specific_fields["reasoning_encrypted_content"]
+    assert blob.startswith("gAAAAB")
+
+    follow_up = _follow_up(first, answer, as_object=mode == "acompletion")
+    answer = run(mode, "gpt-5.2", follow_up, tools=TOOLS, reasoning_effort="high")
+    assert answer["content"] == "tool result: sunny"
+    replayed = [i for i in sim.api.last("/responses").json()["input"] if i["type"] == "reasoning"]
+    assert replayed == [{"type": "reasoning", "summary": [], "encrypted_content": blob}]
+
+
+def test_forged_encrypted_reasoning_is_refused(sim: CopilotSimulator) -> None:
+    first = [{"role": "user", "content": "call get_weather"}]
+    answer = run("completion", "gpt-5.2", first, tools=TOOLS, reasoning_effort="high")
+    follow_up = _follow_up(first, answer)
+    follow_up[1]["provider_specific_fields"] = {"reasoning_encrypted_content": ["forged"]}
+    with pytest.raises(litellm.BadRequestError, match="could not be verified"):
+        run("completion", "gpt-5.2", follow_up, tools=TOOLS, reasoning_effort="high")
+
+
+def test_direct_token_revoked_asks_to_log_in_again(sim: CopilotSimulator) -> None:
+    login = sim.issue_login(direct=True)
+    copilot_auth.save_login(FileStore(), login)
+    copilot_auth.reset_copilot_credentials()
+    assert run("completion", "gpt-4o", [{"role": "user", "content": "hi"}])["content"]
+    sim.authority.revoke_github(login.github_token)
+    with pytest.raises(litellm.AuthenticationError, match="litellm-codex login github-copilot"):
+        run("completion", "gpt-4o", [{"role": "user", "content": "hi"}])
+    # One retry after the 401: the GitHub token was checked again, then given up on.
+    assert sim.authority.user_lookups == 2
+
+
+def test_stale_model_list_messages_route_falls_back_to_chat(sim: CopilotSimulator) -> None:
+    # A cached list that wrongly says gpt-4o speaks /v1/messages: the simulator answers
+    # `unsupported_api_for_model`; the call is replayed on chat and the route remembered.
+    handler = litellm_codex.github_copilot
+    entry = {"id": "gpt-4o", "supported_endpoints": ["/v1/messages"]}
+    handler._models[sim.api_base] = (time.monotonic(), {"gpt-4o": entry})
+    for _ in range(2):
+        assert run("completion", "gpt-4o", [{"role": "user", "content": "hi"}])["content"]
+    assert len(sim.api.calls("/v1/messages")) == 1
+    assert len(sim.api.calls("/chat/completions")) == 2

@@ -449,19 +449,25 @@ def test_github_device_flow_pending_and_slow_down(env: dict[str, str], github: G
     assert "Waiting for GitHub approval" in result.err
     assert "every 10s" in result.err  # slow_down raised the interval from 5 to 10
     assert github.sim.polls == 4
-    assert github.sim.device_code_clients == ["Iv1.b507a08c87ecfe98"]
+    # The Copilot CLI's app (the one client identity, reference-clients-2026-11.md §2).
+    assert github.sim.device_code_clients == ["Ov23ctDVkRmgkPke0Mmm"]
     poll = github.server.calls_to("/login/oauth/access_token")[-1]
     assert poll.headers["accept"] == "application/json"
-    # Copilot access was checked once with the new token, and the login name read.
+    # Copilot access was checked with the new token: the exchange refuses the CLI app's
+    # tokens, so the login is in direct mode, checked at copilot_internal/user.
     assert github.authority.exchange_count == 1
     exchange = github.server.calls_to("/copilot_internal/v2/token")[-1]
     assert exchange.headers["authorization"].startswith("token gh")
+    assert github.authority.user_lookups == 1
     assert "Logged in to GitHub Copilot as octocat (github.com)" in result.out
+    assert "Copilot access: direct token" in result.out
 
     copilot = status_json(env)["providers"]["github-copilot"]
     assert copilot["logged_in"] is True
     assert copilot["login"] == "octocat"
     assert copilot["source"] == "device"
+    assert copilot["mode"] == "direct"
+    assert "Copilot access: direct token" in run(["status"], env).out
     assert copilot["github_url"] == github.server.url
 
 
@@ -536,6 +542,18 @@ def test_github_token_from_env(env: dict[str, str], github: GitHub, variable: st
     assert github.sim.device_code_clients == []  # no device flow
     assert stored(env)["github-copilot"]["github_token"] == token
     assert status_json(env)["providers"]["github-copilot"]["source"] == "env"
+    assert "Copilot access: token exchange" in result.out
+    assert status_json(env)["providers"]["github-copilot"]["mode"] == "exchange"
+
+
+def test_github_token_from_env_the_exchange_refuses(env: dict[str, str], github: GitHub) -> None:
+    """A fine-grained token / Copilot CLI token: login says it is used directly."""
+    env["GH_TOKEN"] = github.authority.issue_github_token(direct=True)
+    result = run(["login", "github-copilot", "--token-from-env"], env)
+    assert result.code == 0, result
+    assert "Copilot access: direct token" in result.out
+    assert status_json(env)["providers"]["github-copilot"]["mode"] == "direct"
+    assert "Copilot access: direct token" in run(["status"], env).out
 
 
 def test_github_token_from_env_missing(env: dict[str, str], github: GitHub) -> None:

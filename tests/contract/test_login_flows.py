@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from litellm_codex.auth import codex, login_github, login_openai, pkce
+from litellm_codex.auth import copilot as copilot_auth
 from litellm_codex.auth.device import Pending
 from litellm_codex.auth.login_github import GitHubEndpoints
 from litellm_codex.auth.store import MemoryStore
@@ -368,9 +369,48 @@ def test_github_copilot_check_failures(
 ) -> None:
     server, sim, endpoints = github
     server.script("GET", "/copilot_internal/v2/token", response)
+    if response.status in (403, 404):
+        # Refused by the exchange; the direct-mode check refuses it too (no Copilot).
+        server.script("GET", "/copilot_internal/user", json_response({"message": "Not Found"}, 404))
     token = sim.authority.issue_github_token()
     with pytest.raises(error, match=message):
         login_github.login_with_token(store, token, endpoints, source="env")
+
+
+@pytest.mark.parametrize("source", ["device", "env"])
+def test_github_token_the_exchange_refuses_is_used_directly(
+    github: tuple[SimServer, GitHubSim, GitHubEndpoints], store: MemoryStore, source: str
+) -> None:
+    """The Copilot CLI's app tokens (and fine-grained tokens): the exchange answers 404;
+    the login checks `copilot_internal/user` with the token as the bearer and stores the
+    login in direct mode."""
+    server, sim, endpoints = github
+    if source == "device":
+        login = login_github.login_device_flow(
+            store, endpoints, print_fn=lambda _t: None, sleep=lambda _s: None
+        )
+        assert sim.device_code_clients == ["Ov23ctDVkRmgkPke0Mmm"]
+    else:
+        token = sim.authority.issue_github_token(direct=True)
+        login = login_github.login_with_token(store, token, endpoints, source="env")
+    assert login.mode == "direct"
+    assert login.login == "octocat"
+    (lookup,) = [c for c in server.calls if c.path == "/copilot_internal/user"]
+    assert lookup.headers["authorization"] == f"Bearer {login.github_token}"
+    assert lookup.headers["editor-version"] == "copilot/1.0.102"
+    stored = copilot_auth.load_login(store)
+    assert stored is not None and stored.mode == "direct"
+
+
+def test_exchangeable_token_is_stored_in_exchange_mode(
+    github: tuple[SimServer, GitHubSim, GitHubEndpoints], store: MemoryStore
+) -> None:
+    server, sim, endpoints = github
+    login = login_github.login_with_token(
+        store, sim.authority.issue_github_token(), endpoints, source="env"
+    )
+    assert login.mode == "exchange"
+    assert not [c for c in server.calls if c.path == "/copilot_internal/user"]
 
 
 def test_github_user_lookup_is_optional(

@@ -946,7 +946,7 @@ def test_copilot_one_exchange_for_many_gets(github: GitHub, copilot_creds: Any) 
     (call,) = github.exchanges()
     assert call.headers["authorization"] == f"token {gh}"
     assert call.headers["accept"] == "application/json"
-    for name in ("editor-version", "editor-plugin-version", "user-agent", "x-github-api-version"):
+    for name in ("editor-version", "copilot-integration-id", "user-agent", "x-github-api-version"):
         assert call.headers.get(name)
 
 

@@ -34,7 +34,9 @@ def test_demo_runs_offline_and_leaves_home_untouched(isolated_home: Path) -> Non
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "demo complete" in out
-    assert out.count("tool reply -> 'tool result:") == 3
+    assert out.count("tool reply -> 'tool result:") == 4  # Codex, then 3 Copilot routes
+    for route in ("/v1/messages", "/responses", "/chat/completions"):
+        assert f"(routed to {route})" in out
     assert "logged in as dev@example.com" in out
     assert "logged in as octocat" in out
     # Everything happened in a temporary home: nothing written to the user's.

@@ -26,7 +26,6 @@ from litellm_codex.translate.chat import (
 from litellm_codex.translate.copilot_chat import (
     FINISH_REASON_MAP,
     MAX_TOOL_CALL_ID_LENGTH,
-    STATIC_HEADERS,
     CopilotChatStreamTranslator,
     build_chat_request,
     has_image_parts,
@@ -795,9 +794,15 @@ def test_initiator_across_a_tool_loop() -> None:
 
 def test_headers_static_and_generated() -> None:
     headers = request_headers([{"role": "user", "content": "hi"}], request_id=lambda: "req-1")
-    for name, value in STATIC_HEADERS.items():
-        assert headers[name] == value
-    assert headers["OpenAI-Intent"] == "conversation-panel"
+    # The reference client's identity (reference-clients-2026-11.md §2).
+    assert headers["Editor-Version"] == "copilot/1.0.102"
+    assert headers["Copilot-Integration-Id"] == "copilot-developer-cli"
+    assert headers["X-GitHub-Api-Version"] == "2026-08-01"
+    assert headers["Copilot-Harness-Id"] == "copilot-sdk"
+    assert headers["User-Agent"].startswith("copilot/1.0.102 (")
+    assert "Editor-Plugin-Version" not in headers
+    assert headers["Openai-Intent"] == "conversation-agent"
+    assert headers["X-Interaction-Type"] == "conversation-user"
     assert headers["X-Request-Id"] == "req-1"
     assert headers["Content-Type"] == "application/json"
     assert "Copilot-Vision-Request" not in headers
@@ -842,7 +847,7 @@ def test_caller_headers_win_case_insensitively() -> None:
     assert headers["x-initiator"] == "agent"
     assert "X-Initiator" not in headers
     assert headers["X-Custom"] == "1"
-    assert headers["OpenAI-Intent"] == "conversation-agent"
+    assert headers["Openai-Intent"] == "conversation-agent"
 
 
 def test_tool_call_delta_is_the_shared_type() -> None:
@@ -881,3 +886,43 @@ def test_verbosity_only_for_gpt5(model: str, sent: bool) -> None:
     built = build_chat_request(model, [], {"verbosity": "low"}, stream=False)
     assert ("verbosity" in built.body) is sent
     assert ("verbosity" in built.dropped) is not sent
+
+
+def test_gemini_reasoning_state_is_read_and_echoed() -> None:
+    translator = CopilotChatStreamTranslator()
+    items = translator.feed_data(
+        '{"choices":[{"index":0,"delta":{"reasoning_text":"think","reasoning_opaque":"OPQ"}}]}'
+    )
+    assert items[0].provider_fields == {"reasoning_opaque": "OPQ"}
+    whole = parse_chat_response(
+        {
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"content": "x", "reasoning_text": "t", "reasoning_opaque": "O"},
+                }
+            ]
+        }
+    )
+    assert whole.provider_fields == {"reasoning_opaque": "O"}
+    assert whole.reasoning_content == "t"
+    body = build_chat_request(
+        "gemini-3-pro-preview",
+        [
+            {"role": "user", "content": "hi"},
+            {
+                "role": "assistant",
+                "content": None,
+                "reasoning_content": "t",
+                "provider_specific_fields": {"reasoning_opaque": "O"},
+                "thinking_blocks": [],
+                "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f"}}],
+            },
+        ],
+        {},
+        stream=False,
+    ).body
+    assistant = body["messages"][1]
+    assert assistant["reasoning_opaque"] == "O" and assistant["reasoning_text"] == "t"
+    assert not {"provider_specific_fields", "thinking_blocks", "reasoning_content"} & set(assistant)

@@ -102,6 +102,8 @@ SUCCESS_CASES = [
             usage=Usage(10, 40, 50, cached_tokens=0, reasoning_tokens=32),
             response_id="resp_reason",
             model="gpt-5.1",
+            # Kept for the next turn (replayed by request.py).
+            provider_fields={"reasoning_encrypted_content": ["gAAAAB-opaque"]},
         ),
         id="reasoning-summary-two-parts",
     ),

@@ -1,0 +1,170 @@
+"""The one GitHub Copilot client identity: who we say we are to GitHub and to the Copilot API.
+
+Every Copilot request (the token exchange, the login checks, ``copilot_internal/user``,
+``/models``, ``/chat/completions``, ``/responses``, ``/v1/messages``, ``/embeddings``) takes
+its identity headers from here, so they cannot drift apart again. The values are those of the
+newest reference client, the GitHub Copilot CLI 1.0.102, captured 2026-11-30
+(``protocols/reference-clients-2026-11.md`` §2):
+
+- ``Editor-Version: copilot/1.0.102`` and no ``Editor-Plugin-Version``;
+- ``Copilot-Integration-Id: copilot-developer-cli``;
+- ``X-GitHub-Api-Version: 2026-08-01``;
+- ``Copilot-Harness-Id: copilot-sdk``;
+- ``Openai-Intent: conversation-agent`` (on ``/models``, ``/chat/completions`` and
+  ``/responses``, not on ``/v1/messages``, which carries ``anthropic-version`` instead);
+- a ``User-Agent`` that starts like the CLI's (``copilot/<version> (...)``) and names us.
+
+GitHub retires old API versions (HTTP 466) and refuses new models to old editor versions
+("model ... is not supported in this ... version, please update"), so each value can be
+changed without a release: ``GITHUB_COPILOT_EDITOR_VERSION``,
+``GITHUB_COPILOT_INTEGRATION_ID``, ``GITHUB_COPILOT_API_VERSION`` (read on every request).
+:func:`too_old_hint` turns such answers into a sentence that names the variable to set.
+
+Nothing here does I/O or imports LiteLLM.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = [
+    "ANTHROPIC_VERSION",
+    "API_VERSION",
+    "API_VERSION_ENV",
+    "EDITOR_APP_CLIENT_ID",
+    "EDITOR_VERSION",
+    "EDITOR_VERSION_ENV",
+    "HARNESS_ID",
+    "INTEGRATION_ID",
+    "INTEGRATION_ID_ENV",
+    "OAUTH_CLIENT_ID",
+    "OAUTH_SCOPE",
+    "OPENAI_INTENT",
+    "SESSION_ID",
+    "CopilotIdentity",
+    "current",
+    "too_old_hint",
+]
+
+# -- the reference values (reference-clients-2026-11.md §2, Copilot CLI 1.0.102) --------
+#: The Copilot CLI's OAuth app, used by ``litellm-codex login github-copilot``. Its tokens
+#: are not accepted by the ``copilot_internal/v2/token`` exchange: they are used directly as
+#: the bearer (direct-token mode, as the CLI does). Scope: only ``read:user``; the CLI also
+#: asks for repo/gist/codespace scopes for its own features, which a model client does not
+#: need.
+OAUTH_CLIENT_ID = "Ov23ctDVkRmgkPke0Mmm"
+OAUTH_SCOPE = "read:user"
+#: The app of the Copilot editor plugins (VS Code, JetBrains, Vim): their stored logins
+#: (``--from-editor``) and LiteLLM's built-in device flow use it, with the token exchange.
+EDITOR_APP_CLIENT_ID = "Iv1.b507a08c87ecfe98"
+EDITOR_VERSION = "copilot/1.0.102"
+INTEGRATION_ID = "copilot-developer-cli"
+API_VERSION = "2026-08-01"
+HARNESS_ID = "copilot-sdk"
+OPENAI_INTENT = "conversation-agent"
+#: Sent on ``/v1/messages`` (the Anthropic Messages API version the reference sends).
+ANTHROPIC_VERSION = "2023-06-01"
+
+EDITOR_VERSION_ENV = "GITHUB_COPILOT_EDITOR_VERSION"
+INTEGRATION_ID_ENV = "GITHUB_COPILOT_INTEGRATION_ID"
+API_VERSION_ENV = "GITHUB_COPILOT_API_VERSION"
+
+#: ``X-Client-Session-Id``: one per process, as the reference sends one per session.
+SESSION_ID = str(uuid.uuid4())
+
+
+def _package_version() -> str:
+    from litellm_codex import __version__
+
+    return __version__
+
+
+@dataclass(frozen=True)
+class CopilotIdentity:
+    """The identity values in force (reference values, or the environment's)."""
+
+    editor_version: str = EDITOR_VERSION
+    integration_id: str = INTEGRATION_ID
+    api_version: str = API_VERSION
+
+    @property
+    def user_agent(self) -> str:
+        """``copilot/1.0.102 (Linux x86_64) litellm-codex/<version> client/github/cli``.
+
+        Starts with the editor version like the reference's
+        (``copilot/1.0.102 (linux v24.20.0) term/unknown client/github/cli``), so an
+        override of the editor version changes both.
+        """
+        system = f"{platform.system()} {platform.machine()}".strip() or "unknown"
+        return (
+            f"{self.editor_version} ({system}) litellm-codex/{_package_version()} client/github/cli"
+        )
+
+    def github_headers(self) -> dict[str, str]:
+        """Identity headers for GitHub's own API (token exchange, ``copilot_internal/user``)."""
+        return {
+            "Editor-Version": self.editor_version,
+            "Copilot-Integration-Id": self.integration_id,
+            "User-Agent": self.user_agent,
+            "X-GitHub-Api-Version": self.api_version,
+        }
+
+    def api_headers(self, *, intent: str | None = OPENAI_INTENT) -> dict[str, str]:
+        """Identity headers for the Copilot model API (``intent=None``: no ``Openai-Intent``)."""
+        headers = {
+            "Copilot-Integration-Id": self.integration_id,
+            "Editor-Version": self.editor_version,
+            "X-GitHub-Api-Version": self.api_version,
+            "Copilot-Harness-Id": HARNESS_ID,
+            "User-Agent": self.user_agent,
+            "X-Client-Session-Id": SESSION_ID,
+        }
+        if intent:
+            headers["Openai-Intent"] = intent
+        return headers
+
+
+def current(env: Mapping[str, str] | None = None) -> CopilotIdentity:
+    """The identity for the next request: the reference values, each overridable by env."""
+    env = os.environ if env is None else env
+    return CopilotIdentity(
+        editor_version=(env.get(EDITOR_VERSION_ENV) or "").strip() or EDITOR_VERSION,
+        integration_id=(env.get(INTEGRATION_ID_ENV) or "").strip() or INTEGRATION_ID,
+        api_version=(env.get(API_VERSION_ENV) or "").strip() or API_VERSION,
+    )
+
+
+# "model X is not supported in this VS Code version, please update" (third-party reports,
+# reference-clients-2026-11.md §2); any "... not supported in this <client> version".
+_OLD_EDITOR = re.compile(r"(?i)not supported in this\b.{0,40}\bversion")
+_OLD_API = re.compile(r"(?i)api[ -]?version")
+
+
+def too_old_hint(status: int | None, message: str) -> str | None:
+    """What to set when GitHub says this client is too old, else ``None``.
+
+    HTTP 466 is GitHub's answer to a retired ``X-GitHub-Api-Version`` (or client); a
+    "not supported in this ... version" message is the refusal of a new model to an old
+    ``Editor-Version``.
+    """
+    ident = current()
+    if _OLD_EDITOR.search(message) and not (status == 466 and _OLD_API.search(message)):
+        return (
+            f"GitHub Copilot says this client version is too old for the request "
+            f"(Editor-Version {ident.editor_version}): set {EDITOR_VERSION_ENV} to a newer "
+            f"editor version, e.g. the one of the current GitHub Copilot CLI "
+            f"(`copilot --version`, sent as copilot/<version>)."
+        )
+    if status == 466:
+        return (
+            f"GitHub Copilot no longer accepts this client (HTTP 466; X-GitHub-Api-Version "
+            f"{ident.api_version}, Editor-Version {ident.editor_version}): set "
+            f"{API_VERSION_ENV} to a current API version (and {EDITOR_VERSION_ENV} if "
+            "GitHub names the editor), or upgrade litellm-codex."
+        )
+    return None

@@ -1,0 +1,56 @@
+"""The one Copilot client identity: reference values, environment overrides, too-old hints."""
+
+from __future__ import annotations
+
+import pytest
+
+from litellm_codex import copilot_identity
+from litellm_codex.auth.copilot import exchange_headers
+from litellm_codex.translate.copilot_chat import request_headers
+
+
+def test_reference_values() -> None:
+    ident = copilot_identity.current({})
+    assert ident.github_headers() == {
+        "Editor-Version": "copilot/1.0.102",
+        "Copilot-Integration-Id": "copilot-developer-cli",
+        "User-Agent": ident.user_agent,
+        "X-GitHub-Api-Version": "2026-08-01",
+    }
+    assert ident.user_agent.startswith("copilot/1.0.102 (")
+    assert ident.user_agent.endswith("client/github/cli")
+    assert "Openai-Intent" not in ident.api_headers(intent=None)
+
+
+@pytest.mark.parametrize(
+    ("variable", "header", "value"),
+    [
+        ("GITHUB_COPILOT_EDITOR_VERSION", "Editor-Version", "vscode/1.110.0"),
+        ("GITHUB_COPILOT_INTEGRATION_ID", "Copilot-Integration-Id", "vscode-chat"),
+        ("GITHUB_COPILOT_API_VERSION", "X-GitHub-Api-Version", "2026-11-01"),
+    ],
+)
+def test_each_value_is_overridable_everywhere(
+    monkeypatch: pytest.MonkeyPatch, variable: str, header: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    # The exchange (and login checks, which use the same headers) and every API call.
+    assert exchange_headers("gho_x")[header] == value
+    assert request_headers([{"role": "user", "content": "hi"}])[header] == value
+
+
+def test_exchange_and_api_share_one_identity() -> None:
+    exchange = exchange_headers("gho_x")
+    api = request_headers([])
+    for name in ("Editor-Version", "Copilot-Integration-Id", "X-GitHub-Api-Version", "User-Agent"):
+        assert exchange[name] == api[name]
+
+
+def test_too_old_hints_name_the_variable() -> None:
+    hint = copilot_identity.too_old_hint(466, "X-GitHub-Api-Version 2025-04-01 is retired")
+    assert hint is not None and "GITHUB_COPILOT_API_VERSION" in hint
+    hint = copilot_identity.too_old_hint(
+        400, "model gemini-3-pro-preview is not supported in this VS Code version, please update"
+    )
+    assert hint is not None and "GITHUB_COPILOT_EDITOR_VERSION" in hint
+    assert copilot_identity.too_old_hint(400, "The requested model is not supported.") is None

@@ -1,0 +1,187 @@
+"""Copilot /v1/messages: request building through LiteLLM's Anthropic mapping, SSE reading."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from litellm_codex.errors import StreamError
+from litellm_codex.translate.chat import ChatAccumulator, ChatDelta, ChatFinish, combine_thinking
+from litellm_codex.translate.copilot_messages import (
+    MessagesStreamTranslator,
+    build_messages_request,
+)
+
+
+def test_request_keeps_thinking_signatures_and_cache_control() -> None:
+    messages = [
+        {
+            "role": "system",
+            "content": [{"type": "text", "text": "S", "cache_control": {"type": "ephemeral"}}],
+        },
+        {"role": "user", "content": "call f"},
+        {
+            "role": "assistant",
+            "content": None,
+            "thinking_blocks": [{"type": "thinking", "thinking": "t", "signature": "SIG"}],
+            "tool_calls": [
+                {"id": "toolu_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+            ],
+        },
+        {"role": "tool", "tool_call_id": "toolu_1", "content": "ok"},
+    ]
+    built = build_messages_request(
+        "claude-sonnet-4.5",
+        messages,
+        {"reasoning_effort": "high", "max_retries": 2, "top_k": 3, "stream": True},
+        max_output_tokens=16000,
+    )
+    body = built.body
+    assert body["model"] == "claude-sonnet-4.5" and body["stream"] is True
+    assert body["max_tokens"] == 16000  # from /models when the caller set none
+    assert body["system"] == [{"type": "text", "text": "S", "cache_control": {"type": "ephemeral"}}]
+    assert body["messages"][1]["content"][0] == {
+        "type": "thinking",
+        "thinking": "t",
+        "signature": "SIG",
+    }
+    assert body["messages"][2]["content"][0]["type"] == "tool_result"
+    assert body["thinking"]["type"] == "enabled"
+    assert built.dropped == ("top_k",)  # max_retries is LiteLLM's own: not reported
+
+
+def _events(*events: dict[str, Any]) -> list[Any]:
+    translator = MessagesStreamTranslator()
+    out: list[Any] = []
+    for event in events:
+        out.extend(translator.feed(event))
+    out.extend(translator.finish())
+    return out
+
+
+def test_stream_thinking_text_tool_use_and_usage() -> None:
+    items = _events(
+        {
+            "type": "message_start",
+            "message": {
+                "id": "msg_1",
+                "model": "m",
+                "usage": {"input_tokens": 5, "cache_read_input_tokens": 3, "output_tokens": 1},
+            },
+        },
+        {
+            "type": "content_block_start",
+            "index": 0,
+            "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "thinking_delta", "thinking": "hm "},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "thinking_delta", "thinking": "ok"},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "signature_delta", "signature": "SIG"},
+        },
+        {"type": "content_block_stop", "index": 0},
+        {"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 1, "delta": {"type": "text_delta", "text": "Hi"}},
+        {
+            "type": "content_block_start",
+            "index": 2,
+            "content_block": {"type": "tool_use", "id": "toolu_9", "name": "f", "input": {}},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 2,
+            "delta": {"type": "input_json_delta", "partial_json": '{"a":'},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 2,
+            "delta": {"type": "input_json_delta", "partial_json": "1}"},
+        },
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "tool_use"},
+            "usage": {"output_tokens": 7},
+        },
+        {"type": "message_stop"},
+    )
+    result = ChatAccumulator().extend(items).result()
+    assert result.reasoning_content == "hm ok"
+    assert result.thinking_blocks == (
+        {"type": "thinking", "thinking": "hm ok", "signature": "SIG"},
+    )
+    assert result.content == "Hi"
+    assert [(c.id, c.name, c.arguments) for c in result.tool_calls] == [("toolu_9", "f", '{"a":1}')]
+    assert result.finish_reason == "tool_calls"
+    assert result.usage is not None
+    assert (
+        result.usage.prompt_tokens,
+        result.usage.completion_tokens,
+        result.usage.cached_tokens,
+    ) == (8, 7, 3)
+    assert result.response_id == "msg_1"
+
+
+def test_redacted_thinking_is_kept_whole() -> None:
+    blocks = [
+        {"type": "redacted_thinking", "data": "xyz"},
+        {"type": "thinking", "thinking": "a"},
+        {"type": "thinking", "thinking": "", "signature": "S"},
+    ]
+    assert combine_thinking(blocks) == (
+        {"type": "redacted_thinking", "data": "xyz"},
+        {"type": "thinking", "thinking": "a", "signature": "S"},
+    )
+
+
+def test_error_event_and_unfinished_stream() -> None:
+    translator = MessagesStreamTranslator()
+    with pytest.raises(StreamError) as info:
+        translator.feed(
+            {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+        )
+    assert info.value.code == "overloaded"
+    with pytest.raises(StreamError, match="ended before"):
+        _events({"type": "message_start", "message": {}})
+
+
+def test_stop_reasons() -> None:
+    for stop, expected in (
+        ("end_turn", "stop"),
+        ("max_tokens", "length"),
+        ("refusal", "content_filter"),
+    ):
+        items = _events({"type": "message_delta", "delta": {"stop_reason": stop}})
+        finish = items[-1]
+        assert isinstance(finish, ChatFinish) and finish.finish_reason == expected
+    assert ChatDelta(thinking_blocks=({"type": "thinking"},)).is_empty() is False
+
+
+def test_gemini_state_in_thinking_blocks_is_not_sent_to_claude() -> None:
+    messages = [
+        {"role": "user", "content": "hi"},
+        {
+            "role": "assistant",
+            "content": "ok",
+            "thinking_blocks": [
+                {
+                    "type": "thinking",
+                    "thinking": "g",
+                    "signature": "litellm-codex:reasoning_opaque:X",
+                }
+            ],
+        },
+        {"role": "user", "content": "again"},
+    ]
+    body = build_messages_request("claude-sonnet-4.5", messages, {}, max_output_tokens=100).body
+    assert body["messages"][1]["content"] == [{"type": "text", "text": "ok"}]
