@@ -1,4 +1,4 @@
-"""``python -m benchmarks [--quick] [--json PATH] [--profile SCENARIO]``."""
+"""``python -m benchmarks [--quick] [--json PATH] [--profile SCENARIO] [--proxy]``."""
 
 from __future__ import annotations
 
@@ -30,7 +30,16 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SCENARIO",
         help="cProfile litellm-codex on one scenario (e.g. codex/completion) and print it",
     )
+    parser.add_argument(
+        "--proxy",
+        action="store_true",
+        help="instead: requests/s and p50/p99 through a real `litellm --config` proxy with "
+        "1 and 4 workers, litellm-codex vs LiteLLM's built-in providers",
+    )
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    if args.proxy:
+        return _proxy(args)
 
     settings = runner.Settings.quick() if args.quick else runner.Settings()
     if args.iterations is not None:
@@ -57,6 +66,27 @@ def main(argv: list[str] | None = None) -> int:
     # baseline could not be measured at all (the smoke test relies on this).
     broken = [s for s in ("ours", "raw") if "error" in report.sides.get(s, {})]
     return 1 if broken else 0
+
+
+def _proxy(args: argparse.Namespace) -> int:
+    from benchmarks import proxy
+
+    settings = proxy.ProxySettings.quick() if args.quick else proxy.ProxySettings()
+    if args.iterations is not None:
+        settings.requests = max(1, args.iterations)
+    if args.warmup is not None:
+        settings.warmup = max(0, args.warmup)
+    try:
+        meta, rows = proxy.run(settings)
+    except KeyboardInterrupt:
+        print("interrupted; every simulator and proxy process was stopped", file=sys.stderr)
+        return 130
+    print(proxy.render(meta, rows))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(proxy.to_json(meta, rows), fh, indent=2)
+    ours = [r for r in rows if r.side == "ours"]
+    return 0 if ours and all(r.status == "ok" for r in ours) else 1
 
 
 if __name__ == "__main__":

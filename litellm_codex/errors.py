@@ -11,6 +11,7 @@ see the classes they know::
     │   ├── LoginExpiredError              refresh token expired / reused / revoked
     │   ├── NoAccessError                  logged in, but the account lacks access (403)
     │   └── StoreError                     the credential store cannot be read or written
+    │       └── StoreUnavailableError      a networked store (Redis) is unreachable
     ├── LoginError                         an interactive login failed (denied, expired, ...)
     ├── ConfigurationError                 a parameter or setting we cannot honour
     ├── DeadlineExceeded                   the call's `timeout` ran out (credentials,
@@ -25,6 +26,7 @@ see the classes they know::
 
     CredentialsError / 401            -> litellm.AuthenticationError
     NoAccessError / 403               -> litellm.PermissionDeniedError
+    StoreUnavailableError             -> litellm.ServiceUnavailableError (503)
     400 context too long              -> litellm.ContextWindowExceededError
     400 / 422 / ConfigurationError    -> litellm.BadRequestError
     404 unknown model                 -> litellm.NotFoundError
@@ -61,6 +63,7 @@ __all__ = [
     "NotLoggedInError",
     "ResponseTooLarge",
     "StoreError",
+    "StoreUnavailableError",
     "StreamError",
     "UpstreamError",
     "cli_name",
@@ -85,9 +88,13 @@ def cli_name(provider: str) -> str:
     return _CLI_NAMES.get(provider, provider)
 
 
-def login_command(provider: str) -> str:
-    """The command a user runs to log in to ``provider``."""
-    return f"litellm-codex login {cli_name(provider)}"
+def login_command(provider: str, user: str | None = None) -> str:
+    """The command a user runs to log in to ``provider`` (as LiteLLM user ``user``)."""
+    if user is None:
+        return f"litellm-codex login {cli_name(provider)}"
+    import shlex
+
+    return f"litellm-codex login {cli_name(provider)} --user {shlex.quote(user)}"
 
 
 # Bearer tokens, JWTs, GitHub tokens (gho_/ghu_/ghp_/github_pat_), OpenAI keys and Copilot
@@ -141,23 +148,29 @@ class CredentialsError(LiteLLMCodexError):
 class NotLoggedInError(CredentialsError):
     """Nothing is stored for the provider."""
 
-    def __init__(self, provider: str, detail: str = "") -> None:
-        hint = f"run `{login_command(provider)}`"
-        text = f"not logged in to {_CLI_NAMES.get(provider, provider)}: {hint}"
+    def __init__(self, provider: str, detail: str = "", *, user: str | None = None) -> None:
+        hint = f"run `{login_command(provider, user)}`"
+        whose = f" as LiteLLM user {user!r}" if user is not None else ""
+        text = f"not logged in to {_CLI_NAMES.get(provider, provider)}{whose}: {hint}"
         super().__init__(f"{text} ({detail})" if detail else text, provider=provider)
+        #: The LiteLLM user id whose login is missing (per-user mode), else ``None``.
+        self.user = user
 
 
 class LoginExpiredError(CredentialsError):
     """The stored login can no longer be refreshed (refresh token expired, reused or revoked)."""
 
-    def __init__(self, provider: str, reason: str) -> None:
+    def __init__(self, provider: str, reason: str, *, user: str | None = None) -> None:
+        whose = f" of LiteLLM user {user!r}" if user is not None else ""
         super().__init__(
-            f"the stored {_CLI_NAMES.get(provider, provider)} login cannot be refreshed "
-            f"({reason}); log in again: run `{login_command(provider)}`",
+            f"the stored {_CLI_NAMES.get(provider, provider)} login{whose} cannot be refreshed "
+            f"({reason}); log in again: run `{login_command(provider, user)}`",
             provider=provider,
         )
         #: Why the login is gone, e.g. ``refresh_token_reused``.
         self.reason = reason
+        #: The LiteLLM user id of the login (per-user mode), else ``None``.
+        self.user = user
 
 
 class NoAccessError(CredentialsError):
@@ -166,6 +179,10 @@ class NoAccessError(CredentialsError):
 
 class StoreError(CredentialsError):
     """The credential store cannot be used (no keyring when forced, unreadable file)."""
+
+
+class StoreUnavailableError(StoreError):
+    """A networked store (Redis) did not answer in time: an outage, not a missing login."""
 
 
 class LoginError(LiteLLMCodexError):
@@ -433,12 +450,20 @@ def _human_seconds(seconds: float) -> str:
 
 
 def to_litellm(
-    exc: BaseException, *, provider: str, model: str, hint: str | None = None
+    exc: BaseException,
+    *,
+    provider: str,
+    model: str,
+    hint: str | None = None,
+    caller: bool = False,
 ) -> Exception:
     """Return the LiteLLM exception that stands for ``exc``.
 
     LiteLLM exceptions pass through unchanged. ``hint`` is appended to the message (for
-    example the list of available models on a 404).
+    example the list of available models on a 404). ``caller``: the call used the calling
+    user's own login (per-user mode, or an error that names a user), so 401s and quota
+    errors concern that user alone: they become LiteLLM's caller-credential classes, for
+    which the Router does not cool the shared deployment down for everybody.
     """
     import httpx
     import litellm
@@ -446,6 +471,12 @@ def to_litellm(
     if isinstance(exc, tuple(litellm.LITELLM_EXCEPTION_TYPES)):
         return exc  # type: ignore[return-value]
     kw: dict[str, Any] = {"llm_provider": provider, "model": model}
+    auth_error: Any = litellm.AuthenticationError
+    rate_limit_error: Any = litellm.RateLimitError
+    if caller or getattr(exc, "user", None) is not None:
+        # LiteLLM >= 1.108 (litellm/exceptions.py); older versions: the plain classes.
+        auth_error = getattr(litellm, "CallerCredentialAuthenticationError", auth_error)
+        rate_limit_error = getattr(litellm, "CallerCredentialRateLimitError", rate_limit_error)
 
     def msg(text: str) -> str:
         return redact(f"{text} {hint}" if hint else text)
@@ -456,8 +487,14 @@ def to_litellm(
             response=httpx.Response(403, request=_fake_request()),
             **kw,
         )
+    if isinstance(exc, StoreUnavailableError):
+        return litellm.ServiceUnavailableError(
+            message=msg(exc.message),
+            response=httpx.Response(503, request=_fake_request()),
+            **kw,
+        )
     if isinstance(exc, CredentialsError):
-        return litellm.AuthenticationError(message=msg(exc.message), **kw)
+        return auth_error(message=msg(exc.message), **kw)  # type: ignore[no-any-return]
     if isinstance(exc, ConfigurationError):
         return litellm.BadRequestError(message=msg(exc.message), **kw)
     if isinstance(exc, (httpx.TimeoutException, TimeoutError, DeadlineExceeded)):
@@ -493,9 +530,9 @@ def to_litellm(
     if status in (402, 429) or code in _QUOTA_CODES:
         if exc.retry_after is not None and "retry" not in text.lower() and "resets" not in text:
             text = f"{text}; retry after {exc.retry_after:g}s"
-        return litellm.RateLimitError(message=msg(text), response=response(429), **kw)
+        return rate_limit_error(message=msg(text), response=response(429), **kw)  # type: ignore[no-any-return]
     if status == 401:
-        return litellm.AuthenticationError(message=msg(text), response=response(401), **kw)
+        return auth_error(message=msg(text), response=response(401), **kw)  # type: ignore[no-any-return]
     if status == 403:
         return litellm.PermissionDeniedError(message=msg(text), response=response(403), **kw)
     if status == 404 or code in _MODEL_CODES or (status == 400 and _MODEL_TEXT.search(text)):

@@ -13,13 +13,16 @@ os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 # Tests must not wait out real backoff delays.
 os.environ.setdefault("LITELLM_CODEX_RETRY_BASE_DELAY", "0.01")
 
-_SCRUBBED_PREFIXES = ("OPENAI_CODEX_", "GITHUB_COPILOT_", "CODEX_", "CHATGPT_")
+_SCRUBBED_PREFIXES = ("OPENAI_CODEX_", "GITHUB_COPILOT_", "CODEX_", "CHATGPT_", "REDIS_")
 _SCRUBBED = {
     "OPENAI_API_KEY",
     "GITHUB_TOKEN",
     "GH_TOKEN",
     "COPILOT_GITHUB_TOKEN",
     "LITELLM_CODEX_STORE",
+    "LITELLM_CODEX_SECRET_KEY",
+    "LITELLM_SALT_KEY",
+    "LITELLM_CODEX_CREDENTIALS",
 }
 
 
@@ -42,11 +45,46 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
 def _reset_credentials() -> None:
     """Forget process-wide cached logins, so no test sees another test's tokens."""
-    from litellm_codex.auth import codex, copilot
+    from litellm_codex.auth import codex, copilot, users
 
     codex.reset_codex_credentials()
     copilot.reset_copilot_credentials()
+    users.reset_user_credentials()
     # The process-wide Codex model catalog: back to the bundled snapshot.
     from litellm_codex.codex_catalog import reset_codex_catalog
 
     reset_codex_catalog()
+
+
+@pytest.fixture
+def redis_client_installed() -> None:
+    """The ``redis`` package (litellm[proxy]); see tests/_redis.py."""
+    from tests._redis import require_redis_client
+
+    require_redis_client()
+
+
+@pytest.fixture(scope="session")
+def redis_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One real ``redis-server`` for the session (see tests/_redis.py)."""
+    from tests._redis import redis_server
+
+    with redis_server(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@pytest.fixture
+def redis_env(redis_session: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """The session's Redis, emptied, with LiteLLM's Redis settings and a store secret set."""
+    from tests._redis import RedisServer
+
+    assert isinstance(redis_session, RedisServer)
+    client = redis_session.client()
+    client.flushall()  # type: ignore[attr-defined]
+    for name, value in redis_session.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("LITELLM_CODEX_SECRET_KEY", "test-secret-for-the-redis-store")
+    yield redis_session
+    client.flushall()  # type: ignore[attr-defined]
+    client.close()  # type: ignore[attr-defined]

@@ -6,7 +6,8 @@
 - Shortly before the access token expires (5-minute window, §1.7) or after a 401, the
   token is refreshed: ``POST {auth_base}/oauth/token`` with the single-use refresh token.
 - The refresh is single-flight across threads (a threading lock), processes (a
-  :class:`filelock.FileLock` next to the store) and asyncio tasks (they share one worker
+  :class:`filelock.FileLock` next to the store, or the store's own ``lock`` for Redis:
+  replicas on other hosts) and asyncio tasks (they share one worker
   thread). Under the locks the store is re-read first (Codex's "guarded reload"): when
   another process already refreshed, its token is adopted and no request is sent.
 - A refresh token that rotated or failed permanently is remembered and never sent again;
@@ -301,6 +302,12 @@ class CodexCredentials:
 
     @contextlib.contextmanager
     def _interprocess_lock(self) -> Iterator[None]:
+        shared = getattr(self.store, "lock", None)
+        if shared is not None:
+            # A networked store (Redis) has its own lock, held across every replica.
+            with shared(PROVIDER_CODEX):
+                yield
+            return
         if isinstance(self._store, MemoryStore):
             yield  # a memory store cannot be shared with another process
             return

@@ -7,7 +7,8 @@ A store keeps one JSON record (a ``dict``) per provider::
     │                       records split into chunks so every backend accepts them
     ├── FileStore           ``credentials.json`` in LITELLM_CODEX_HOME, 0600, atomic writes,
     │                       updated under an inter-process file lock
-    └── MemoryStore         a dict, for tests and the demo
+    ├── MemoryStore         a dict, for tests and the demo
+    └── RedisStore          encrypted records in Redis, for proxy replicas (redis_store.py)
 
 :func:`default_store` picks one from ``LITELLM_CODEX_STORE`` and what ``keyring`` offers.
 Keyring calls can block for tens of milliseconds (D-Bus round trips), so the credential
@@ -543,7 +544,7 @@ def _active_keyring() -> Any:
 
 
 def default_store() -> TokenStore:
-    """The store to use, from ``LITELLM_CODEX_STORE`` (``file`` | ``keyring`` | unset).
+    """The store to use, from ``LITELLM_CODEX_STORE`` (``file`` | ``keyring`` | ``redis`` | unset).
 
     Unset: the OS keyring when ``keyring`` has a usable backend, else the file store with
     one warning per process that says where the file is. ``keyring`` with no usable
@@ -553,9 +554,13 @@ def default_store() -> TokenStore:
     choice = (os.environ.get("LITELLM_CODEX_STORE") or "").strip().lower()
     if choice == "file":
         return FileStore()
+    if choice == "redis":
+        from litellm_codex.auth.redis_store import RedisStore
+
+        return RedisStore.from_env()
     if choice not in ("", "keyring", "auto"):
         raise StoreError(
-            f"LITELLM_CODEX_STORE must be 'keyring' or 'file', not {choice!r}",
+            f"LITELLM_CODEX_STORE must be 'keyring', 'file' or 'redis', not {choice!r}",
             provider="litellm-codex",
         )
     backend = _active_keyring()

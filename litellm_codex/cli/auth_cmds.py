@@ -34,10 +34,37 @@ _PROVIDERS = {
 _DISPLAY = {PROVIDER_CODEX: "openai-codex", PROVIDER_COPILOT: "github-copilot"}
 
 
-def _store() -> Any:
+def _store(user: str | None = None) -> Any:
     from litellm_codex.auth.store import default_store
 
-    return default_store()
+    if user is None:
+        return default_store()
+    from litellm_codex.auth.users import user_store
+
+    return user_store(user, default_store())
+
+
+def _check_user(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from litellm_codex.auth.users import validate_user_id
+
+    if value is None:
+        return None
+    try:
+        return validate_user_id(value)
+    except LiteLLMCodexError as exc:
+        raise click.BadParameter(exc.message) from None
+
+
+#: ``--user ID``: the login of one LiteLLM user (LITELLM_CODEX_CREDENTIALS=per-user).
+_user_option = click.option(
+    "--user",
+    "user",
+    metavar="ID",
+    default=None,
+    callback=_check_user,
+    help="The login of LiteLLM user ID (the proxy's user_api_key_user_id), used by a "
+    "proxy with LITELLM_CODEX_CREDENTIALS=per-user.",
+)
 
 
 def _echo(text: str = "") -> None:
@@ -137,8 +164,14 @@ def login() -> None:
     hidden=True,
     help="Loopback port of the browser login (testing only: ChatGPT accepts 1455/1457).",
 )
+@_user_option
 def login_openai_codex(
-    use_device: bool, from_codex_cli: bool, codex_home: Path | None, no_browser: bool, port: int
+    use_device: bool,
+    from_codex_cli: bool,
+    codex_home: Path | None,
+    no_browser: bool,
+    port: int,
+    user: str | None,
 ) -> None:
     """Log in with your ChatGPT account (Plus, Pro, Team...)."""
     from litellm_codex.auth import login_openai
@@ -147,7 +180,7 @@ def login_openai_codex(
         raise click.UsageError("--device and --from-codex-cli cannot be combined")
     if codex_home is not None and not from_codex_cli:
         raise click.UsageError("--codex-home only makes sense with --from-codex-cli")
-    store = _store()
+    store = _store(user)
     if from_codex_cli:
         from litellm_codex.auth.codex_cli import CodexCliApiKeyMode
 
@@ -225,8 +258,13 @@ def _enterprise_domain(ctx: click.Context, param: click.Parameter, value: str | 
     is_flag=True,
     help="Import LiteLLM's built-in Copilot token (~/.config/litellm/github_copilot/access-token).",
 )
+@_user_option
 def login_github_copilot(
-    enterprise: str | None, token_from_env: bool, from_editor: bool, from_litellm: bool
+    enterprise: str | None,
+    token_from_env: bool,
+    from_editor: bool,
+    from_litellm: bool,
+    user: str | None,
 ) -> None:
     """Log in with a GitHub account that has Copilot (GitHub device flow)."""
     from litellm_codex.auth import login_github
@@ -234,7 +272,7 @@ def login_github_copilot(
     if sum((token_from_env, from_editor, from_litellm)) > 1:
         raise click.UsageError("choose one of --token-from-env, --from-editor and --from-litellm")
     endpoints = login_github.resolve_endpoints(enterprise)
-    store = _store()
+    store = _store(user)
     if token_from_env:
         found = login_github.token_from_env()
         if found is None:
@@ -289,12 +327,13 @@ _PROVIDER_CHOICE = click.Choice(sorted(_PROVIDERS), case_sensitive=False)
 
 @cli.command()
 @click.argument("provider", type=_PROVIDER_CHOICE)
-def logout(provider: str) -> None:
+@_user_option
+def logout(provider: str, user: str | None) -> None:
     """Forget the stored login of PROVIDER (a Codex login is also revoked, best effort)."""
     from litellm_codex.auth import codex, copilot
 
     canonical = _PROVIDERS[provider.lower()]
-    store = _store()
+    store = _store(user)
     display = _DISPLAY[canonical]
     if canonical == PROVIDER_CODEX:
         record: CodexLogin | CopilotLogin | None = codex.load_login(store)
@@ -381,11 +420,12 @@ def _copilot_status(store: Any) -> dict[str, Any]:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def status(as_json: bool) -> None:
+@_user_option
+def status(as_json: bool, user: str | None) -> None:
     """Show who is logged in, where logins are stored, and token expiry (no secrets)."""
     now = time.time()
     try:
-        store = _store()
+        store = _store(user)
     except LiteLLMCodexError as exc:
         if as_json:
             _echo(json.dumps({"store": None, "error": exc.message, "providers": {}}, indent=2))
@@ -393,6 +433,7 @@ def status(as_json: bool) -> None:
         raise
     report = {
         "store": store.name,
+        "user": user,
         "providers": {
             "openai-codex": _codex_status(store, now),
             "github-copilot": _copilot_status(store),
@@ -402,20 +443,22 @@ def status(as_json: bool) -> None:
         _echo(json.dumps(report, indent=2))
         return
     codex_info = report["providers"]["openai-codex"]
-    _echo(_codex_lines(codex_info, now))
-    _echo(_copilot_lines(report["providers"]["github-copilot"]))
+    _echo(_codex_lines(codex_info, now, user))
+    _echo(_copilot_lines(report["providers"]["github-copilot"], user))
     _echo(f"store: {store.name}")
 
 
-def _not_logged_in(display: str, info: dict[str, Any]) -> str:
+def _not_logged_in(display: str, info: dict[str, Any], user: str | None) -> str:
+    from litellm_codex.errors import login_command
+
     if info.get("error"):
         return f"{display}: unreadable login: {info['error']}"
-    return f"{display}: not logged in (run `litellm-codex login {display}`)"
+    return f"{display}: not logged in (run `{login_command(display, user)}`)"
 
 
-def _codex_lines(info: dict[str, Any], now: float) -> str:
+def _codex_lines(info: dict[str, Any], now: float, user: str | None = None) -> str:
     if not info["logged_in"]:
-        return _not_logged_in("openai-codex", info)
+        return _not_logged_in("openai-codex", info, user)
     who = info["email"] or info["account_id"] or "unknown account"
     extras = [f"plan {info['plan']}" if info["plan"] else None]
     if info["account_id"] and info["email"]:
@@ -437,9 +480,9 @@ def _codex_lines(info: dict[str, Any], now: float) -> str:
     return "\n".join(lines)
 
 
-def _copilot_lines(info: dict[str, Any]) -> str:
+def _copilot_lines(info: dict[str, Any], user: str | None = None) -> str:
     if not info["logged_in"]:
-        return _not_logged_in("github-copilot", info)
+        return _not_logged_in("github-copilot", info, user)
     where = info["enterprise"] or "github.com"
     lines = [f"github-copilot: logged in as {info['login'] or 'unknown user'} ({where})"]
     lines.append(f"  from: {info['source']}; Copilot access: {_MODE_TEXT[info.get('mode')]}")

@@ -5,7 +5,8 @@ A provider subclass says *what* to send (:meth:`BaseProvider.build_call`, from a
 credentials to use (:meth:`BaseProvider.credentials`). This base does everything else, the
 same way for all four entry points:
 
-1. get credentials (cached in memory by the credentials layer; no keyring on this path);
+1. get credentials (cached in memory by the credentials layer; no keyring on this path;
+   the calling user's own in per-user mode, :meth:`BaseProvider.credentials_for`);
 2. send, streaming the body, with: one refresh / re-exchange and retry after a 401;
    jittered backoff retries for 5xx and connection failures *before the first byte*
    (LiteLLM's Router does not retry async streams, see litellm-plugin-mechanics.md §2);
@@ -88,6 +89,7 @@ from litellm_codex.errors import (
     to_litellm,
     upstream_error,
 )
+from litellm_codex.providers._proxy_headers import remember_stream_headers
 from litellm_codex.sse import DEFAULT_MAX_EVENT_BYTES, MAX_EVENT_SETTING, SSEDecoder
 from litellm_codex.translate.chat import ChatAccumulator, ChatDelta, ChatFinish, ChatResult
 from litellm_codex.translate.stream import decode_event
@@ -209,6 +211,14 @@ class BaseProvider(CustomLLM):
     def credentials(self) -> CredentialSource:
         """The credential source (created lazily: no I/O at import or registration)."""
         raise NotImplementedError
+
+    def credentials_for(self, ctx: CallContext) -> CredentialSource:
+        """The credentials of one call: with ``LITELLM_CODEX_CREDENTIALS=per-user``, the
+        calling LiteLLM user's own login (:mod:`litellm_codex.auth.users`), else
+        :meth:`credentials`."""
+        from litellm_codex.auth.users import caller_credentials
+
+        return caller_credentials(self.provider_name, ctx.litellm_params) or self.credentials()
 
     def build_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
         """Plan the upstream request for ``ctx`` (pure apart from cached lookups)."""
@@ -340,6 +350,7 @@ class BaseProvider(CustomLLM):
             response, head, items = self._run(ctx, self._receive_head)
         except Exception as exc:
             raise self._convert(exc, ctx) from exc
+        remember_stream_headers(kwargs.get("logging_obj"), self._exposed_headers(response.headers))
         return self._stream_chunks(ctx, response, head, items)
 
     async def astreaming(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:  # type: ignore[override]
@@ -351,6 +362,7 @@ class BaseProvider(CustomLLM):
             response, head, items = await self._arun(ctx, self._areceive_head)
         except Exception as exc:
             raise self._convert(exc, ctx) from exc
+        remember_stream_headers(kwargs.get("logging_obj"), self._exposed_headers(response.headers))
         try:
             chunk_id = _chunk_id()
             first = True
@@ -386,7 +398,7 @@ class BaseProvider(CustomLLM):
         """Perform :func:`~litellm_codex._flow.call_flow`'s actions, blocking (on
         ``client``, by default the provider's pool)."""
         plan = plan or self.build_call
-        creds = self.credentials()
+        creds = self.credentials_for(ctx)
         flow = call_flow(self._policy(), ctx.deadline)
         result: Any = None
         try:
@@ -593,7 +605,7 @@ class BaseProvider(CustomLLM):
     ) -> Any:
         """Perform :func:`~litellm_codex._flow.call_flow`'s actions, awaiting."""
         plan = plan or self.abuild_call
-        creds = self.credentials()
+        creds = self.credentials_for(ctx)
         flow = call_flow(self._policy(), ctx.deadline)
         result: Any = None
         try:
@@ -854,13 +866,21 @@ class BaseProvider(CustomLLM):
         return call.parse_body(data)
 
     def _convert(self, exc: BaseException, ctx: CallContext) -> Exception:
+        from litellm_codex.auth.users import caller_user_id, per_user
+
         # A hint (e.g. the models available) only when the error is about the model.
         hint = (
             self.error_hint(exc, ctx)
             if isinstance(exc, UpstreamError) and is_model_unavailable(exc)
             else None
         )
-        return to_litellm(exc, provider=self.provider_name, model=ctx.model, hint=hint)
+        try:
+            caller = per_user() and caller_user_id(ctx.litellm_params) is not None
+        except Exception:  # a bad LITELLM_CODEX_CREDENTIALS is reported elsewhere
+            caller = False
+        return to_litellm(
+            exc, provider=self.provider_name, model=ctx.model, hint=hint, caller=caller
+        )
 
     def _exposed_headers(self, headers: httpx.Headers) -> dict[str, str]:
         return {

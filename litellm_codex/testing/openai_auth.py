@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
@@ -91,6 +92,8 @@ class OpenAIAuthSim:
     revoked: list[str] = field(default_factory=list)
     #: Successful code exchanges (browser and device).
     code_exchanges: int = 0
+    #: Seconds a refresh grant takes (widens the window in which concurrent clients race).
+    refresh_delay: float = 0.0
     _codes: dict[str, _Code] = field(default_factory=dict, repr=False)
     _device: dict[str, _DeviceAuth] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -161,6 +164,8 @@ class OpenAIAuthSim:
         if grant == "refresh_token":
             if data.get("client_id") not in (None, self.client_id):
                 return _oauth_error("invalid_client", "unknown client_id", 401)
+            if self.refresh_delay:
+                time.sleep(self.refresh_delay)
             status, body = self.authority.refresh(str(data.get("refresh_token") or ""))
             return json_response(body, status)
         return _oauth_error("unsupported_grant_type", f"grant_type {grant!r} not supported")

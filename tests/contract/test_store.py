@@ -98,6 +98,7 @@ BACKENDS = [
     "keyring-file",
     "keyring-windows",
     pytest.param("keyring-secret-service", marks=pytest.mark.keyring),
+    "redis",
 ]
 
 
@@ -114,6 +115,11 @@ def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
         cls = FileKeyring if kind == "keyring-file" else WindowsLikeKeyring
         path = tmp_path / "keyring.json"
         yield lambda: KeyringStore(cls(path))
+    elif kind == "redis":
+        from litellm_codex.auth.redis_store import RedisStore
+
+        request.getfixturevalue("redis_env")
+        yield RedisStore.from_env
     else:
         backend = request.getfixturevalue("secret_service")
         account = f"test-{uuid.uuid4().hex[:8]}"
@@ -128,7 +134,7 @@ def test_name_describes_the_store(opener: Opener) -> None:
     assert isinstance(store, TokenStore)
     assert isinstance(store.name, str)
     assert store.name
-    assert store.name.split(" ")[0] in ("memory", "file", "keyring")
+    assert store.name.split(" ")[0] in ("memory", "file", "keyring", "redis")
 
 
 def test_missing_record_is_none(opener: Opener) -> None:
@@ -200,6 +206,7 @@ def test_repr_has_no_secret(opener: Opener) -> None:
 KEYRING_BACKENDS = [
     "keyring-file",
     pytest.param("keyring-secret-service", marks=pytest.mark.keyring),
+    "redis",
 ]
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -78,16 +80,28 @@ def _yaml(value: Any, indent: int = 0) -> str:
 
 
 @contextmanager
-def run_proxy(config: Mapping[str, Any], workdir: Path, env: Mapping[str, str]) -> Iterator[Proxy]:
-    """Write ``config``, start the proxy, wait until it is live, and stop it afterwards."""
+def run_proxy(
+    config: Mapping[str, Any] | Path,
+    workdir: Path,
+    env: Mapping[str, str],
+    *,
+    args: tuple[str, ...] = (),
+    ready_timeout: float = 90.0,
+) -> Iterator[Proxy]:
+    """Start the proxy on ``config`` (a mapping written to ``workdir``, or a YAML file),
+    wait until it is live, and stop it afterwards. ``args``: more CLI arguments
+    (``--num_workers 2``)."""
     try:
         import fastapi  # noqa: F401  (litellm[proxy] is what makes `litellm --config` work)
     except ImportError:
         skip_without_proxy("fastapi is missing")
-    config_path = workdir / "config.yaml"
-    config_path.write_text(_yaml(dict(config)))
-    log = workdir / "proxy.log"
+    if isinstance(config, Path):
+        config_path = config
+    else:
+        config_path = workdir / "config.yaml"
+        config_path.write_text(_yaml(dict(config)))
     port = _free_port()
+    log = workdir / f"proxy-{port}.log"
     full_env = {
         **os.environ,
         "LITELLM_MASTER_KEY": MASTER_KEY,
@@ -105,16 +119,19 @@ def run_proxy(config: Mapping[str, Any], workdir: Path, env: Mapping[str, str]) 
                 "127.0.0.1",
                 "--port",
                 str(port),
+                *args,
             ],
             cwd=workdir,
             env=full_env,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
+            # Its own process group: workers (--num_workers) are stopped with it.
+            start_new_session=True,
         )
         proxy = Proxy(url=f"http://127.0.0.1:{port}", key=MASTER_KEY, log=log)
         try:
-            deadline = time.monotonic() + 90
+            deadline = time.monotonic() + ready_timeout
             while True:
                 if process.poll() is not None:
                     raise AssertionError(f"proxy exited early:\n{proxy.output()[-4000:]}")
@@ -124,13 +141,23 @@ def run_proxy(config: Mapping[str, Any], workdir: Path, env: Mapping[str, str]) 
                 except httpx.HTTPError:
                     pass
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"proxy not ready in 90 s:\n{proxy.output()[-4000:]}")
+                    raise AssertionError(
+                        f"proxy not ready in {ready_timeout:g} s:\n{proxy.output()[-4000:]}"
+                    )
                 time.sleep(0.2)
             yield proxy
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the proxy and any worker it started (they share its process group)."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+    if sys.platform != "win32":
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)  # leftover workers of a killed parent

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -49,6 +51,39 @@ def test_quick_benchmark_runs(tmp_path: Path) -> None:
     assert not [n for n in report["notes"] if n.startswith("litellm-codex") and "unexpected" in n]
     assert report["sides"]["builtin"].get("imported_litellm_codex") is False
     assert report["sides"]["raw"]["imported_litellm"] is False
+
+
+@pytest.mark.timeout(600)
+def test_quick_proxy_benchmark_runs(tmp_path: Path) -> None:
+    """`python -m benchmarks --proxy --quick`: both proxies start, every request answers."""
+    pytest.importorskip("fastapi", reason="the proxy benchmark needs litellm[proxy]")
+    out = tmp_path / "proxy-bench.json"
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    env.pop("PYTHONPATH", None)
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "benchmarks", "--proxy", "--quick"),
+            *("--iterations", "8", "--warmup", "2", "--json", str(out)),
+        ],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=580,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    rows = json.loads(out.read_text())["rows"]
+    assert {(r["side"], r["scenario"]) for r in rows} == {
+        (side, scenario)
+        for side in ("ours", "builtin")
+        for scenario in ("codex/whole", "codex/stream", "copilot/whole", "copilot/stream")
+    }
+    for row in rows:
+        assert row["status"] == "ok", row
+        assert row["requests"] == 8
+        assert row["rps"] > 0
 
 
 def test_fault_load_run(tmp_path: Path) -> None:
