@@ -532,13 +532,20 @@ def test_catalog_follows_the_backend_in_the_background(sim: ChatGPTSimulator) ->
     added since the snapshot gets the shape its entry names."""
     import time
 
-    from litellm_codex.codex_catalog import codex_catalog
+    from litellm_codex.codex_catalog import codex_catalog, reset_codex_catalog
     from litellm_codex.testing.codex_backend import default_models, model_info
 
+    # A revalidation an earlier test started (against its own, now stopped, simulator) may
+    # still be in flight on a loaded machine; it would make this test's trigger a no-op.
+    refreshing = litellm_codex.openai_codex._refreshing
+    deadline = time.monotonic() + 30
+    while refreshing.is_set() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    reset_codex_catalog()
     sim.backend.set_models([*default_models(), model_info("gpt-7-new", lite=True)])
     assert codex_catalog().spec("gpt-7-new") is None
     litellm.completion(model=MODEL, messages=[{"role": "user", "content": "hi"}])
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while codex_catalog().spec("gpt-7-new") is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert codex_catalog().etag == sim.backend.etag
