@@ -295,7 +295,7 @@ def _package(filename: str) -> str:
     marker = "site-packages/"
     if marker in filename:
         name = filename.split(marker, 1)[1].split("/", 1)[0]
-        if name in ("httpx", "httpcore", "h11", "anyio", "sniffio"):
+        if name in ("httpx", "httpcore", "h11", "anyio", "sniffio", "certifi"):
             return "httpx/httpcore/h11/anyio"
         return name
     if filename.endswith("_worker.py"):
@@ -304,10 +304,7 @@ def _package(filename: str) -> str:
 
 
 def _by_package(stats: Any, iterations: int) -> str:
-    totals: dict[str, float] = {}
-    for (filename, _, _), row in stats.stats.items():
-        name = _package(filename)
-        totals[name] = totals.get(name, 0.0) + row[2]  # row[2]: tottime
+    totals = _package_totals(stats)
     whole = sum(totals.values()) or 1.0
     lines = [f"CPU time by package (tottime, per call over {iterations} calls):"]
     for name, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
@@ -323,10 +320,72 @@ def _close_ours() -> None:
         handler.close()
 
 
+def _cold(config: JSON) -> JSON:
+    """A fresh process's import + registration, then its first call (non-stream).
+
+    ``config["cold"]`` names the provider. With ``config["profile_cold"]`` both phases are
+    profiled (separately) and attributed by package.
+    """
+    import cProfile
+
+    profiling = bool(config.get("profile_cold"))
+    profiles = [cProfile.Profile(), cProfile.Profile()] if profiling else []
+    side = config["side"]
+    provider = config["cold"]
+    notes: list[str] = []
+    t0 = time.perf_counter()
+    if profiling:
+        profiles[0].enable()
+    scenarios = _raw_scenarios(config) if side == "raw" else _litellm_scenarios(config, notes)
+    if profiling:
+        profiles[0].disable()
+    t1 = time.perf_counter()
+    name = "codex/stream" if side == "raw" and provider == "codex" else f"{provider}/completion"
+    if profiling:
+        profiles[1].enable()
+    try:
+        answer = scenarios[name]()[3]
+        error = None
+    except Exception as exc:
+        answer, error = "", _error_text(exc)
+    if profiling:
+        profiles[1].disable()
+    t2 = time.perf_counter()
+    report: JSON = {"setup": t1 - t0, "first_call": t2 - t1, "answer": answer, "error": error}
+    if profiling:
+        import io
+        import pstats
+
+        for phase, profiler in zip(("setup", "first_call"), profiles, strict=True):
+            stats = pstats.Stats(profiler, stream=io.StringIO())
+            report[f"{phase}_by_package"] = _package_totals(stats)
+            top = sorted(stats.stats.items(), key=lambda kv: -kv[1][3])[:25]
+            report[f"{phase}_top"] = [
+                [f"{_package(fn)}: {fn.rsplit('/', 1)[-1]}:{line}({func})", row[3], row[0]]
+                for (fn, line, func), row in top
+            ]
+    if side == "ours":
+        _close_ours()
+    report["imported_litellm_codex"] = "litellm_codex" in sys.modules
+    return report
+
+
+def _package_totals(stats: Any) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for (filename, _, _), row in stats.stats.items():
+        name = _package(filename)
+        totals[name] = totals.get(name, 0.0) + row[2]  # row[2]: tottime
+    return totals
+
+
 def main(argv: list[str]) -> int:
     with open(argv[1], encoding="utf-8") as fh:
         config: JSON = json.load(fh)
     side = config["side"]
+    if config.get("cold"):
+        with open(config["out"], "w", encoding="utf-8") as fh:
+            json.dump(_cold(config), fh)
+        return 0
     notes: list[str] = []
     t0 = time.perf_counter()
     scenarios = _raw_scenarios(config) if side == "raw" else _litellm_scenarios(config, notes)

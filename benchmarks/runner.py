@@ -83,6 +83,8 @@ GROUP_TITLE = {
     "copilot": "Copilot simulator (POST /chat/completions): litellm-codex and LiteLLM "
     "github_copilot/gpt-4o",
     "import": "Import cost (fresh python -c processes, wall time)",
+    "cold": "Cold start (fresh process per sample, non-stream call; x = vs LiteLLM built-in "
+    "of the same provider): import + registration, then the first call",
     "zstd": "Codex request body compression (zstd level 3, content-encoding: zstd): a "
     "100k-token history (~4 chars/token; this package's sources read back as tool results)",
 }
@@ -125,6 +127,12 @@ class Settings:
     worker_timeout: float = 150.0
     call_timeout: float = 30.0
     profile: str | None = None
+    #: Fresh processes per side and provider for the cold-start rows (0: skip them).
+    cold_runs: int = 5
+    #: Profile one extra cold process per side and provider, CPU by package.
+    profile_cold: bool = False
+    #: False: leave the steady-state rows out of the report (``--cold-only``).
+    steady: bool = True
 
     @classmethod
     def quick(cls) -> Settings:
@@ -134,6 +142,7 @@ class Settings:
             import_runs=1,
             imports=("python -c pass", "import litellm_codex", "import litellm_codex (in-proc)"),
             worker_timeout=60.0,
+            cold_runs=0,
         )
 
 
@@ -164,6 +173,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     simulator: dict[str, JSON] = field(default_factory=dict)
     profile: str | None = None
+    cold_profiles: dict[str, JSON] = field(default_factory=dict)
 
 
 # -- child processes --------------------------------------------------------------------------
@@ -334,6 +344,75 @@ def time_imports(
             elif round_number > 0:
                 times.append(float(done.stdout.split()[-1]) if reports else elapsed)
     return out
+
+
+COLD_SIDES = ("raw", "ours", "builtin")
+
+
+def time_cold(
+    envs: dict[str, dict[str, str]],
+    config: JSON,
+    workdir: Path,
+    runs: int,
+    timeout: float,
+    profile: bool = False,
+) -> tuple[dict[str, JSON], dict[str, JSON]]:
+    """Cold start per side and provider: each sample is a fresh worker process.
+
+    Rounds are interleaved (every side and provider once per round), after one unmeasured
+    round that fills the bytecode caches. Returns ``{"side/provider": {"setup": [...],
+    "first_call": [...]}}`` (or ``{"error": ...}``) and, with ``profile``, one profiled
+    process per side and provider.
+    """
+    keys = [f"{side}/{provider}" for side in COLD_SIDES for provider in ("codex", "copilot")]
+    out: dict[str, JSON] = {key: {"setup": [], "first_call": []} for key in keys}
+    for round_number in range(runs + 1):
+        for key in keys:
+            if "error" in out[key]:
+                continue
+            side, provider = key.split("/")
+            result = run_worker(side, envs[side], {**config, "cold": provider}, workdir, timeout)
+            error = result.get("error")
+            if error:
+                out[key] = {"error": str(error)}
+            elif round_number > 0:
+                out[key]["setup"].append(result["setup"])
+                out[key]["first_call"].append(result["first_call"])
+    profiles: dict[str, JSON] = {}
+    if profile:
+        for key in keys:
+            side, provider = key.split("/")
+            profiles[key] = run_worker(
+                side,
+                envs[side],
+                {**config, "cold": provider, "profile_cold": True},
+                workdir,
+                timeout,
+            )
+    return out, profiles
+
+
+def cold_rows(cold: dict[str, JSON]) -> list[Row]:
+    rows: list[Row] = []
+    for provider in ("codex", "copilot"):
+        builtin = cold.get(f"builtin/{provider}", {})
+        for what, label in (("setup", "import + registration"), ("first_call", "first call")):
+            for side in COLD_SIDES:
+                data = cold.get(f"{side}/{provider}")
+                row = Row(group="cold", side=side, label=f"{provider}: {label}")
+                if data is None:
+                    row.status = "not run"
+                elif "error" in data:
+                    row.status = "failed: " + data["error"][:200]
+                elif data[what]:
+                    row.median_ms = _ms(_median(data[what]))
+                    row.p90_ms = _ms(_p90(data[what]))
+                    if side != "builtin" and builtin.get(what):
+                        base = _ms(_median(builtin[what]))
+                        row.ratio = row.median_ms / base
+                        row.extra_ms = row.median_ms - base
+                rows.append(row)
+    return rows
 
 
 # -- statistics and rows -----------------------------------------------------------------------
@@ -560,9 +639,39 @@ def render(report: Report) -> str:
                 f"peak RSS {rss_text:>8}  imported litellm={info['imported_litellm']} "
                 f"litellm_codex={info['imported_litellm_codex']}"
             )
+    if report.cold_profiles:
+        lines += ["", render_cold_profiles(report.cold_profiles)]
     if report.notes:
         lines += ["", "notes:"] + [f"  - {n}" for n in report.notes]
     return "\n".join(lines)
+
+
+def render_cold_profiles(profiles: dict[str, JSON]) -> str:
+    """CPU of one profiled cold process per side and provider, by package and phase."""
+    keys = list(profiles)
+    lines: list[str] = []
+    for phase, title in (("setup", "import + registration"), ("first_call", "first call")):
+        field_name = f"{phase}_by_package"
+        names: list[str] = []
+        for result in profiles.values():
+            for name in result.get(field_name, {}):
+                if name not in names:
+                    names.append(name)
+        lines += [
+            f"Cold start, {title}: CPU by package (cProfile tottime, ms; one profiled process "
+            "each; profiling inflates times)",
+            f"{'package':<40}" + "".join(f"{k:>16}" for k in keys),
+        ]
+        by = {k: profiles[k].get(field_name, {}) for k in keys}
+        names.sort(key=lambda n: -max(by[k].get(n, 0.0) for k in keys))
+        for name in names:
+            if max(by[k].get(name, 0.0) for k in keys) < 0.001:
+                continue
+            cells = "".join(f"{by[k].get(name, 0.0) * 1000:16.1f}" for k in keys)
+            lines.append(f"{name:<40}{cells}")
+        totals = "".join(f"{sum(by[k].values()) * 1000:16.1f}" for k in keys)
+        lines += [f"{'total':<40}{totals}", ""]
+    return "\n".join(lines).rstrip()
 
 
 def to_json(report: Report) -> JSON:
@@ -573,6 +682,7 @@ def to_json(report: Report) -> JSON:
         "notes": report.notes,
         "simulator": report.simulator,
         "profile": report.profile,
+        "cold_profiles": report.cold_profiles,
     }
 
 
@@ -698,6 +808,18 @@ def run(settings: Settings, *, log: IO[str] = sys.stderr) -> Report:
                 settings.worker_timeout,
             )
             report.simulator["after builtin"] = sim.ask("stats")
+
+            cold: dict[str, JSON] = {}
+            if settings.cold_runs > 0 or settings.profile_cold:
+                print("measuring cold starts ...", file=log, flush=True)
+                cold, report.cold_profiles = time_cold(
+                    {"raw": base_env, "ours": ours_env, "builtin": builtin_env},
+                    {**config, "bodies": bodies},
+                    workdir,
+                    settings.cold_runs,
+                    settings.worker_timeout,
+                    settings.profile_cold,
+                )
         finally:
             sim.stop()
 
@@ -714,7 +836,8 @@ def run(settings: Settings, *, log: IO[str] = sys.stderr) -> Report:
         report.notes.append(f"Codex simulator refusals during the built-in run: {refused}")
     report.profile = results["ours"].get("profile")
     report.rows = (
-        build_rows(results, report.notes)
+        (build_rows(results, report.notes) if settings.steady else [])
+        + cold_rows(cold)
         + import_rows(imports)
         + compression_rows(settings.import_runs * 4)
     )
