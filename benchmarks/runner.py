@@ -190,6 +190,10 @@ def _clean_env(workdir: Path) -> dict[str, str]:
         "GITHUB_TOKEN",
         "GH_TOKEN",
         "COPILOT_GITHUB_TOKEN",
+        # Installed packages come with their bytecode; without it every fresh process
+        # would compile litellm-codex's sources again and the import rows would measure
+        # the compiler (the unmeasured first round writes the caches).
+        "PYTHONDONTWRITEBYTECODE",
     }
     env = {
         k: v

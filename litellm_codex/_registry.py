@@ -23,6 +23,15 @@ H8        ``litellm.embedding`` for the name reaches our handler, not LiteLLM's 
 If a hook cannot be applied to the installed LiteLLM, :func:`register` warns once and the
 alias ``github-copilot/`` (a plain custom provider name that needs no hooks) keeps working.
 Every hook is undone by :func:`unregister`.
+
+Model metadata goes in through ``litellm.register_model`` (:func:`register_rows`), on import,
+as always. LiteLLM (1.106-1.110) invalidates its case-insensitive cost-map index after every
+row, and the next row's lookup rebuilds it from all ~4,000 keys: ~100 rebuilds for our ~150
+rows, 60-130 ms, most of the registration. :func:`register_rows` lets the index be rebuilt
+once: while *our own* ``register_model`` call runs on this thread, LiteLLM's invalidation
+is deferred to its end (other threads still invalidate at once). The rows written are the
+same (``tests/e2e/test_registration.py`` compares both ways on the installed LiteLLM);
+where the function is not there, the rows are registered the ordinary way.
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ import litellm
 
 from litellm_codex.models import metadata_rows
 
-__all__ = ["TakeoverWarning", "is_registered", "register", "unregister"]
+__all__ = ["TakeoverWarning", "is_registered", "register", "register_rows", "unregister"]
 
 log = logging.getLogger("litellm_codex")
 
@@ -129,8 +138,49 @@ def register() -> None:
                 TakeoverWarning,
                 stacklevel=3,
             )
-        litellm.register_model(metadata_rows())
+        register_rows(metadata_rows())
         _registered = True
+
+
+#: LiteLLM's per-row index invalidation, deferred by :func:`register_rows` (module global
+#: of ``litellm.utils``; 1.106.2-1.110.2).
+_INVALIDATE = "_invalidate_model_cost_lowercase_map"
+
+
+def register_rows(rows: dict[str, Any]) -> None:
+    """``litellm.register_model(rows)`` with one cost-map index rebuild instead of one per row.
+
+    Exactly ``register_model``: only LiteLLM's invalidation of its lookup index and model-info
+    caches, which ``register_model`` does after each row, is done once after the last row
+    (see the module docs). Falls back to the plain call where the seam is absent.
+    """
+    import litellm.utils as utils
+
+    original = utils.__dict__.get(_INVALIDATE)
+    if (
+        not callable(original)
+        or getattr(litellm, "register_model", None) is not utils.__dict__.get("register_model")
+        # A row looked up by a differently-cased name of an earlier row would need the
+        # rebuilt index: never the case for lower-case names.
+        or any(not isinstance(key, str) or key != key.lower() for key in rows)
+    ):
+        litellm.register_model(rows)
+        return
+    owner = threading.get_ident()
+
+    @functools.wraps(original)
+    def deferred() -> None:
+        if threading.get_ident() != owner:
+            original()
+
+    with _lock:
+        setattr(utils, _INVALIDATE, deferred)
+        try:
+            litellm.register_model(rows)
+        finally:
+            if utils.__dict__.get(_INVALIDATE) is deferred:
+                setattr(utils, _INVALIDATE, original)
+            original()
 
 
 def unregister() -> None:
