@@ -367,6 +367,8 @@ def _cold(config: JSON) -> JSON:
     if side == "ours":
         _close_ours()
     report["imported_litellm_codex"] = "litellm_codex" in sys.modules
+    main = sys.modules.get("litellm.main")
+    report["tokenizer_loaded"] = main is not None and "encoding" in vars(main)
     return report
 
 

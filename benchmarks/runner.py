@@ -382,6 +382,7 @@ def time_cold(
             elif round_number > 0:
                 out[key]["setup"].append(result["setup"])
                 out[key]["first_call"].append(result["first_call"])
+                out[key]["tokenizer_loaded"] = result.get("tokenizer_loaded")
     profiles: dict[str, JSON] = {}
     if profile:
         for key in keys:
@@ -403,7 +404,10 @@ def cold_rows(cold: dict[str, JSON]) -> list[Row]:
         for what, label in (("setup", "import + registration"), ("first_call", "first call")):
             for side in COLD_SIDES:
                 data = cold.get(f"{side}/{provider}")
-                row = Row(group="cold", side=side, label=f"{provider}: {label}")
+                suffix = ""
+                if what == "first_call" and data is not None and data.get("tokenizer_loaded"):
+                    suffix = " +tiktoken"  # LiteLLM loaded its default tokenizer in the call
+                row = Row(group="cold", side=side, label=f"{provider}: {label}{suffix}")
                 if data is None:
                     row.status = "not run"
                 elif "error" in data:

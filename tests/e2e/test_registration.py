@@ -435,3 +435,38 @@ def test_registration_imports_no_provider_module_until_first_use() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_custom_provider_calls_do_not_load_litellms_tokenizer() -> None:
+    # H9: LiteLLM evaluates `encoding=_get_encoding()` for every custom-provider call, which
+    # loads tiktoken's cl100k table (150-300 ms of a fresh process's first call). Our
+    # handlers never read it; whoever does gets the real tokenizer, which then replaces the
+    # stand-in.
+    import subprocess
+    import sys
+
+    check = (
+        "import litellm, litellm_codex, litellm.main as main\n"
+        "assert 'encoding' not in vars(main)\n"
+        "for model in ('openai-codex/gpt-6.2-sol', 'github_copilot/gpt-4o'):\n"
+        "    try:\n"
+        "        litellm.completion(model=model, messages=[{'role': 'user', 'content': 'x'}])\n"
+        "    except litellm.AuthenticationError:\n"
+        "        pass\n"
+        "    else:\n"
+        "        raise AssertionError('no login stored, yet the call succeeded')\n"
+        "assert 'encoding' not in vars(main), 'the tokenizer was loaded'\n"
+        "stand_in = main._get_encoding()\n"
+        "tokens = stand_in.encode('hello world')\n"
+        "assert 'encoding' in vars(main) and main._get_encoding() is main.encoding\n"
+        "assert type(main.encoding).__name__ != '_LazyEncoding'\n"
+        "assert tokens == main.encoding.encode('hello world') and len(tokens) == 2\n"
+        "litellm_codex.unregister(); litellm_codex.register()\n"
+        "assert main._get_encoding() is main.encoding\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "ok"
