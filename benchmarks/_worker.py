@@ -285,6 +285,40 @@ def _profile(call: Callable[[], Any], iterations: int, aclose: Callable[[], Any]
     return text.getvalue()
 
 
+def _cpu_by_package(call: Callable[[], Any], iterations: int, aclose: Callable[[], Any]) -> JSON:
+    """cProfile ``iterations`` calls (after 3 unprofiled ones): CPU seconds per package."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    chunks = 0
+    if asyncio.iscoroutinefunction(call):
+
+        async def loop() -> int:
+            try:
+                for _ in range(3):
+                    await call()
+                profiler.enable()
+                for _ in range(iterations):
+                    sample = await call()
+                profiler.disable()
+                return int(sample[2] or 0)
+            finally:
+                await aclose()
+
+        chunks = asyncio.run(loop())
+    else:
+        for _ in range(3):
+            call()
+        profiler.enable()
+        for _ in range(iterations):
+            sample = call()
+        profiler.disable()
+        chunks = int(sample[2] or 0)
+    totals = _package_totals(pstats.Stats(profiler))
+    return {"iterations": iterations, "chunks": chunks, "by_package": totals}
+
+
 def _package(filename: str) -> str:
     # Attribute each function to the package that owns its file, so the profile says how
     # much CPU is ours, LiteLLM's, pydantic's, the HTTP stack's or the interpreter's.
@@ -398,6 +432,10 @@ def main(argv: list[str]) -> int:
         if name not in scenarios:
             continue
         results[name] = _measure(scenarios[name], config["warmup"], config["iterations"], aclose)
+    shares: JSON = {}
+    for name in config.get("shares") or []:
+        if name in scenarios:
+            shares[name] = _cpu_by_package(scenarios[name], config["share_iterations"], aclose)
     profile = None
     if config.get("profile") in scenarios:
         profile = _profile(scenarios[config["profile"]], config["iterations"], aclose)
@@ -413,6 +451,7 @@ def main(argv: list[str]) -> int:
         "imported_litellm": "litellm" in sys.modules,
         "imported_litellm_codex": "litellm_codex" in sys.modules,
         "profile": profile,
+        "shares": shares,
     }
     with open(config["out"], "w", encoding="utf-8") as fh:
         json.dump(report, fh)

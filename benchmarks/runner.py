@@ -70,6 +70,8 @@ BASELINE = {
         "astream": "copilot/stream",
     },
 }
+#: Scenarios whose CPU is attributed by package ("our CPU share of a call / a chunk").
+SHARE_SCENARIOS = [f"{p}/{m}" for p in ("codex", "copilot") for m in ("completion", "astream")]
 SIDE_LABEL = {"raw": "raw httpx", "ours": "litellm-codex", "builtin": "LiteLLM built-in"}
 MODEL_LABEL = {
     ("codex", "ours"): "openai-codex/gpt-5.1-codex",
@@ -127,6 +129,8 @@ class Settings:
     worker_timeout: float = 150.0
     call_timeout: float = 30.0
     profile: str | None = None
+    #: Profiled calls per scenario for "our CPU share" (0: skip; cProfile, in the ours worker).
+    share_iterations: int = 40
     #: Fresh processes per side and provider for the cold-start rows (0: skip them).
     cold_runs: int = 5
     #: Profile one extra cold process per side and provider, CPU by package.
@@ -143,6 +147,7 @@ class Settings:
             imports=("python -c pass", "import litellm_codex", "import litellm_codex (in-proc)"),
             worker_timeout=60.0,
             cold_runs=0,
+            share_iterations=5,
         )
 
 
@@ -174,6 +179,7 @@ class Report:
     simulator: dict[str, JSON] = field(default_factory=dict)
     profile: str | None = None
     cold_profiles: dict[str, JSON] = field(default_factory=dict)
+    shares: dict[str, JSON] = field(default_factory=dict)
 
 
 # -- child processes --------------------------------------------------------------------------
@@ -647,10 +653,47 @@ def render(report: Report) -> str:
                 f"peak RSS {rss_text:>8}  imported litellm={info['imported_litellm']} "
                 f"litellm_codex={info['imported_litellm_codex']}"
             )
+    if report.shares:
+        lines += ["", render_shares(report.shares)]
     if report.cold_profiles:
         lines += ["", render_cold_profiles(report.cold_profiles)]
     if report.notes:
         lines += ["", "notes:"] + [f"  - {n}" for n in report.notes]
+    return "\n".join(lines)
+
+
+SHARE_GROUPS = {
+    "litellm_codex": "litellm-codex (ours)",
+    "litellm": "LiteLLM",
+    "pydantic": "pydantic",
+    "httpx/httpcore/h11/anyio": "httpx/httpcore/h11/anyio",
+}
+
+
+def render_shares(shares: dict[str, JSON]) -> str:
+    """Our own CPU per call and per streamed chunk, next to LiteLLM's and the HTTP stack's."""
+    names = [*SHARE_GROUPS.values(), "other"]
+    lines = [
+        "litellm-codex's own CPU share (cProfile tottime by package, ours worker; ms per call, "
+        "per chunk for streams; profiling inflates every share alike)",
+        f"{'scenario':<20} {'chunks':>6} {'total ms':>9} "
+        + " ".join(f"{n[:21]:>21}" for n in names),
+    ]
+    for scenario, data in shares.items():
+        by = data.get("by_package", {})
+        n = max(1, int(data.get("iterations", 1)))
+        per = max(1, int(data.get("chunks") or 1)) if scenario.endswith("stream") else 1
+        grouped = dict.fromkeys(names, 0.0)
+        for package, seconds in by.items():
+            grouped[SHARE_GROUPS.get(package, names[-1])] += seconds
+        total = sum(grouped.values()) or 1.0
+        unit = 1000.0 / n / per
+        cells = " ".join(
+            f"{grouped[name] * unit:>12.3f} ({100 * grouped[name] / total:4.1f} %)"
+            for name in names
+        )
+        label = scenario + (" /chunk" if per > 1 else "")
+        lines.append(f"{label:<20} {data.get('chunks', 0):>6} {total * unit:>9.3f} {cells}")
     return "\n".join(lines)
 
 
@@ -691,6 +734,7 @@ def to_json(report: Report) -> JSON:
         "simulator": report.simulator,
         "profile": report.profile,
         "cold_profiles": report.cold_profiles,
+        "shares": report.shares,
     }
 
 
@@ -768,7 +812,13 @@ def run(settings: Settings, *, log: IO[str] = sys.stderr) -> Report:
             results["ours"] = run_worker(
                 "ours",
                 ours_env,
-                {**config, "scenarios": SCENARIOS["ours"], "profile": settings.profile},
+                {
+                    **config,
+                    "scenarios": SCENARIOS["ours"],
+                    "profile": settings.profile,
+                    "shares": SHARE_SCENARIOS if settings.share_iterations > 0 else [],
+                    "share_iterations": settings.share_iterations,
+                },
                 workdir,
                 settings.worker_timeout,
             )
@@ -835,7 +885,9 @@ def run(settings: Settings, *, log: IO[str] = sys.stderr) -> Report:
         imports = time_imports(base_env, settings.import_runs, settings.imports)
 
     for side, result in results.items():
-        report.sides[side] = {k: v for k, v in result.items() if k not in ("results", "profile")}
+        report.sides[side] = {
+            k: v for k, v in result.items() if k not in ("results", "profile", "shares")
+        }
         report.notes += [f"{SIDE_LABEL[side]}: {n}" for n in result.get("notes", [])]
     if results["builtin"].get("imported_litellm_codex"):
         report.notes.append("WARNING: the built-in worker imported litellm_codex")
@@ -843,6 +895,7 @@ def run(settings: Settings, *, log: IO[str] = sys.stderr) -> Report:
     if refused:
         report.notes.append(f"Codex simulator refusals during the built-in run: {refused}")
     report.profile = results["ours"].get("profile")
+    report.shares = results["ours"].get("shares") or {}
     report.rows = (
         (build_rows(results, report.notes) if settings.steady else [])
         + cold_rows(cold)
