@@ -90,6 +90,12 @@ def _max_output(info: Mapping[str, Any]) -> int | None:
     return value if isinstance(value, int) and value > 0 else None
 
 
+def _efforts(info: Mapping[str, Any]) -> list[str] | None:
+    """The model's ``/models`` reasoning efforts (``None`` when it lists none)."""
+    levels = _supports(info).get("reasoning_effort")
+    return [str(x) for x in levels] if isinstance(levels, list) and levels else None
+
+
 def _supports(info: Mapping[str, Any]) -> Mapping[str, Any]:
     """The model's ``/models`` ``capabilities.supports`` (``{}`` when unknown)."""
     supports = (info.get("capabilities") or {}).get("supports")
@@ -322,6 +328,7 @@ class CopilotProvider(BaseProvider):
             ctx.optional_params,
             stream=ctx.stream,
             validated_tools=str(info.get("vendor") or "") in VALIDATED_TOOL_CHOICE_VENDORS,
+            reasoning_efforts=_efforts(info),
         )
         ids = chat.tool_call_ids
         if ctx.stream:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litellm_codex import copilot_identity
-from litellm_codex.errors import StreamError, UpstreamError, parse_error_body
+from litellm_codex.errors import ConfigurationError, StreamError, UpstreamError, parse_error_body
 from litellm_codex.translate.chat import (
     ChatDelta,
     ChatFinish,
@@ -207,6 +207,7 @@ def build_chat_request(
     *,
     stream: bool,
     validated_tools: bool = False,
+    reasoning_efforts: Sequence[str] | None = None,
 ) -> BuiltChatRequest:
     """The body for ``POST {api}/chat/completions``.
 
@@ -216,7 +217,15 @@ def build_chat_request(
     OpenAI parameters the caller set; ``None`` values count as unset.
     ``validated_tools`` (a vendor in :data:`VALIDATED_TOOL_CHOICE_VENDORS`): with tools and
     no ``tool_choice`` from the caller, ``tool_choice: "validated"``, as the reference sends.
+    ``reasoning_efforts``: the model's ``/models`` ``supports.reasoning_effort``; a caller's
+    effort outside it is refused before sending (unknown or unlisted: passed through).
     """
+    effort = params.get("reasoning_effort")
+    if reasoning_efforts and isinstance(effort, str) and effort not in reasoning_efforts:
+        raise ConfigurationError(
+            f"reasoning_effort={effort!r} is not supported by this model; it takes "
+            + ", ".join(repr(level) for level in reasoning_efforts)
+        )
     id_map: dict[str, str] = {}
     out_messages = [_shorten_ids_in_message(m, id_map) for m in messages]
     reasoning_model = uses_max_completion_tokens(model)

@@ -563,3 +563,15 @@ def test_stale_model_list_messages_route_falls_back_to_chat(sim: CopilotSimulato
         assert run("completion", "gpt-4o", [{"role": "user", "content": "hi"}])["content"]
     assert len(sim.api.calls("/v1/messages")) == 1
     assert len(sim.api.calls("/chat/completions")) == 2
+
+
+@pytest.mark.parametrize("model", ["claude-sonnet-4.6", "gpt-5.2", "gemini-3-pro-preview"])
+def test_effort_a_model_does_not_list_is_refused_before_sending(
+    sim: CopilotSimulator, model: str
+) -> None:
+    """On every route, from the model's ``/models`` ``reasoning_effort`` list."""
+    run("completion", model, [{"role": "user", "content": "warm up"}])  # /models cached
+    before = len(sim.api.requests)
+    with pytest.raises(litellm.BadRequestError, match="is not supported by this model"):
+        run("completion", model, [{"role": "user", "content": "hi"}], reasoning_effort="max")
+    assert len(sim.api.requests) == before

@@ -978,3 +978,24 @@ def test_validated_tool_choice_for_gemini_only_when_unset() -> None:
     assert "tool_choice" not in body
     body = build_chat_request("gpt-4o", messages, {"tools": [tool]}, stream=True).body
     assert "tool_choice" not in body
+
+
+def test_reasoning_effort_checked_against_the_models_list() -> None:
+    from litellm_codex.errors import ConfigurationError
+
+    messages = [{"role": "user", "content": "hi"}]
+    ok = build_chat_request(
+        "g", messages, {"reasoning_effort": "medium"}, stream=False, reasoning_efforts=["medium"]
+    )
+    assert ok.body["reasoning_effort"] == "medium"
+    with pytest.raises(ConfigurationError, match="'low', 'medium'"):
+        build_chat_request(
+            "g",
+            messages,
+            {"reasoning_effort": "max"},
+            stream=False,
+            reasoning_efforts=["low", "medium"],
+        )
+    # Unknown model capabilities: the caller's value goes through.
+    unknown = build_chat_request("g", messages, {"reasoning_effort": "max"}, stream=False)
+    assert unknown.body["reasoning_effort"] == "max"
