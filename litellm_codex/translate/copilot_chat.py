@@ -384,8 +384,19 @@ def user_turn(messages: Sequence[Mapping[str, Any]]) -> str:
     for i, message in enumerate(messages):
         if message.get("role") == "user" and _has_real_content(message.get("content")):
             end = i + 1
-    prefix = [[m.get("role"), m.get("content")] for m in messages[:end]]
+    prefix = [[m.get("role"), _without_cache_control(m.get("content"))] for m in messages[:end]]
     return json.dumps(prefix, sort_keys=True, default=str) if prefix else ""
+
+
+def _without_cache_control(content: Any) -> Any:
+    # Claude Code moves its cache breakpoint to the newest message on every request: the
+    # prompt's parts are the same, their `cache_control` is not.
+    if isinstance(content, list):
+        return [
+            {k: v for k, v in p.items() if k != "cache_control"} if isinstance(p, Mapping) else p
+            for p in content
+        ]
+    return content
 
 
 def request_headers(

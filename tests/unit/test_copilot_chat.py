@@ -831,6 +831,13 @@ def test_turn_ids_last_for_a_user_turn() -> None:
     convo += [{"role": "assistant", "content": "sunny"}, {"role": "user", "content": "thanks"}]
     second = [request_headers(convo)[n] for n in ids]
     assert second[0] != first[0] and second[1] != first[1]
+    # A cache breakpoint moved off the prompt (Claude Code does that) keeps the turn.
+    marked = [{"type": "text", "text": "weather?", "cache_control": {"type": "ephemeral"}}]
+    unmarked = [{"type": "text", "text": "weather?"}]
+    assert (
+        request_headers([{"role": "user", "content": marked}])["X-Interaction-Id"]
+        == (request_headers([{"role": "user", "content": unmarked}])["X-Interaction-Id"])
+    )
     other = [{"role": "user", "content": "something else"}]
     assert request_headers(other)["X-Interaction-Id"] not in (first[0], second[0])
     # Keyed hashes: nothing of the conversation in them.
