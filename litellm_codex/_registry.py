@@ -166,13 +166,14 @@ def register_rows(rows: dict[str, Any]) -> None:
     """
     import litellm.utils as utils
 
-    original = utils.__dict__.get(_INVALIDATE)
+    namespace: dict[str, Any] = vars(utils)
+    original = namespace.get(_INVALIDATE)
     if (
         not callable(original)
-        or getattr(litellm, "register_model", None) is not utils.__dict__.get("register_model")
+        or vars(litellm).get("register_model") is not namespace.get("register_model")
         # A row looked up by a differently-cased name of an earlier row would need the
         # rebuilt index: never the case for lower-case names.
-        or any(not isinstance(key, str) or key != key.lower() for key in rows)
+        or any(key != key.lower() for key in rows)
     ):
         litellm.register_model(rows)
         return
@@ -184,12 +185,12 @@ def register_rows(rows: dict[str, Any]) -> None:
             original()
 
     with _lock:
-        setattr(utils, _INVALIDATE, deferred)
+        namespace[_INVALIDATE] = deferred
         try:
             litellm.register_model(rows)
         finally:
-            if utils.__dict__.get(_INVALIDATE) is deferred:
-                setattr(utils, _INVALIDATE, original)
+            if namespace.get(_INVALIDATE) is deferred:
+                namespace[_INVALIDATE] = original
             original()
 
 
@@ -535,18 +536,19 @@ class _LazyEncoding:
 def _load_encoding() -> Any:
     import litellm.main as main
 
-    real = main.__dict__.get("encoding")
+    namespace: dict[str, Any] = vars(main)
+    real = namespace.get("encoding")
     if real is None:
         # LiteLLM's own lazy loader: stores the tokenizer in `main.encoding` and in the
         # `_encoding_cache` our stand-in occupied.
-        real = main.__dict__["__getattr__"]("encoding")
+        real = namespace["__getattr__"]("encoding")
     return real
 
 
 def _h9_lazy_encoding() -> Callable[[], None] | None:
     import litellm.main as main
 
-    namespace = vars(main)
+    namespace: dict[str, Any] = vars(main)
     if (
         not callable(namespace.get("_get_encoding"))
         or "_encoding_cache" not in namespace
@@ -556,11 +558,11 @@ def _h9_lazy_encoding() -> Callable[[], None] | None:
     if namespace["_encoding_cache"] is not None or "encoding" in namespace:
         return lambda: None  # loaded already: nothing left to save
     stand_in = _LazyEncoding()
-    main._encoding_cache = stand_in  # type: ignore[attr-defined]
+    namespace["_encoding_cache"] = stand_in
 
     def undo() -> None:
         if namespace.get("_encoding_cache") is stand_in:
-            main._encoding_cache = None  # type: ignore[attr-defined]
+            namespace["_encoding_cache"] = None
 
     return undo
 

@@ -416,8 +416,8 @@ def test_registration_imports_no_provider_module_until_first_use() -> None:
     check = (
         "import sys, litellm, litellm_codex\n"
         "def loaded():\n"
-        "    return sorted(m for m in sys.modules\n"
-        "                  if m.startswith(('litellm_codex.providers.', 'litellm_codex.translate')))\n"
+        "    prefixes = ('litellm_codex.providers.', 'litellm_codex.translate')\n"
+        "    return sorted(m for m in sys.modules if m.startswith(prefixes))\n"
         "assert not loaded(), loaded()\n"
         "handler = litellm_codex.openai_codex\n"
         "entry = next(e for e in litellm.custom_provider_map if e['provider'] == 'openai-codex')\n"
