@@ -414,10 +414,60 @@ def _package_totals(stats: Any) -> dict[str, float]:
     return totals
 
 
+def _session(config: JSON) -> JSON:
+    """An agent session on ``openai-codex/``: ``config["session"]`` lists each turn's message
+    count into ``config["session_messages"]`` (the history grows turn by turn). Runs it
+    twice, with zstd request bodies and with plain JSON ones, and reports per turn the
+    request bytes on the wire and the call's wall time."""
+    import httpx
+    import litellm
+
+    import litellm_codex
+
+    litellm.suppress_debug_info = True
+    litellm_codex.register()
+    handler = litellm_codex.openai_codex
+    history = config["session_messages"]
+    timeout = float(config["timeout"])
+    sent: list[int] = []
+    original_send = httpx.Client.send
+
+    def send(self: httpx.Client, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/responses"):
+            sent.append(len(request.content))
+        return original_send(self, request, **kwargs)
+
+    httpx.Client.send = send  # type: ignore[method-assign]  # counting bytes, benchmark only
+    out: JSON = {}
+    try:
+        for mode in ("zstd", "json"):
+            # The provider's own switch for a backend that refuses zstd bodies.
+            handler._zstd_refused = mode == "json"
+            turns = []
+            for count in config["session"]:
+                messages = [*history[:count], {"role": "user", "content": "Go on."}]
+                del sent[:]
+                t0 = time.perf_counter()
+                litellm.completion(
+                    model="openai-codex/gpt-5.1-codex", messages=messages, timeout=timeout
+                )
+                turns.append({"seconds": time.perf_counter() - t0, "bytes": sum(sent)})
+            out[mode] = turns
+    finally:
+        httpx.Client.send = original_send  # type: ignore[method-assign]
+        handler._zstd_refused = False
+        _close_ours()
+    return out
+
+
 def main(argv: list[str]) -> int:
     with open(argv[1], encoding="utf-8") as fh:
         config: JSON = json.load(fh)
     side = config["side"]
+    if config.get("session"):
+        with open(config["out"], "w", encoding="utf-8") as fh:
+            json.dump(_session(config), fh)
+        return 0
     if config.get("cold"):
         with open(config["out"], "w", encoding="utf-8") as fh:
             json.dump(_cold(config), fh)

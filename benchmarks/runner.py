@@ -87,6 +87,9 @@ GROUP_TITLE = {
     "import": "Import cost (fresh python -c processes, wall time)",
     "cold": "Cold start (fresh process per sample, non-stream call; x = vs LiteLLM built-in "
     "of the same provider): import + registration, then the first call",
+    "session": "Agent session on openai-codex/ (20 turns, history growing to ~100k tokens; "
+    "--quick: 3 turns, 10k; non-stream calls through the simulator): request bytes on the "
+    "wire and time per turn",
     "zstd": "Codex request body compression (zstd level 3, content-encoding: zstd): a "
     "100k-token history (~4 chars/token; this package's sources read back as tool results)",
 }
@@ -131,6 +134,10 @@ class Settings:
     profile: str | None = None
     #: Profiled calls per scenario for "our CPU share" (0: skip; cProfile, in the ours worker).
     share_iterations: int = 40
+    #: Turns of the agent-session rows (0: skip them).
+    session_turns: int = 20
+    #: Tokens the session's history grows to.
+    session_tokens: int = 100_000
     #: Fresh processes per side and provider for the cold-start rows (0: skip them).
     cold_runs: int = 5
     #: Profile one extra cold process per side and provider, CPU by package.
@@ -148,6 +155,8 @@ class Settings:
             worker_timeout=60.0,
             cold_runs=0,
             share_iterations=5,
+            session_turns=3,
+            session_tokens=10_000,
         )
 
 
@@ -401,6 +410,53 @@ def time_cold(
                 timeout,
             )
     return out, profiles
+
+
+def run_session(
+    env: dict[str, str], config: JSON, workdir: Path, settings: Settings, timeout: float
+) -> JSON:
+    """The agent-session worker: the history split into ``session_turns`` growing turns."""
+    messages = history_messages(settings.session_tokens)
+    # Turn k sends the first k/turns of the history (whole tool call + result pairs).
+    body = messages[2:-1]
+    cuts = []
+    for turn in range(1, settings.session_turns + 1):
+        pairs = max(1, round(len(body) / 2 * turn / settings.session_turns))
+        cuts.append(2 + 2 * pairs)
+    return run_worker(
+        "ours",
+        env,
+        {**config, "session": cuts, "session_messages": messages[:-1]},
+        workdir,
+        timeout,
+    )
+
+
+def session_rows(session: JSON) -> list[Row]:
+    if not session:
+        return []
+    if "error" in session:
+        return [Row(group="session", side="ours", label="session", status=str(session["error"]))]
+    rows = []
+    for mode, label in (("zstd", "zstd bodies"), ("json", "JSON bodies")):
+        turns = session.get(mode) or []
+        if not turns:
+            continue
+        total = sum(t["bytes"] for t in turns)
+        last = turns[-1]["bytes"]
+        times = [t["seconds"] for t in turns]
+        rows.append(
+            Row(
+                group="session",
+                side="ours",
+                label=f"{label}: {total / 1024:.0f} kB sent, last turn {last / 1024:.0f} kB",
+                median_ms=_ms(_median(times)),
+                p90_ms=_ms(_p90(times)),
+                bytes_in=total,
+                bytes_out=last,
+            )
+        )
+    return rows
 
 
 def cold_rows(cold: dict[str, JSON]) -> list[Row]:
@@ -867,6 +923,13 @@ def run(settings: Settings, *, log: IO[str] = sys.stderr) -> Report:
             )
             report.simulator["after builtin"] = sim.ask("stats")
 
+            session: JSON = {}
+            if settings.session_turns > 0:
+                print("measuring an agent session ...", file=log, flush=True)
+                session = run_session(
+                    ours_env, config, workdir, settings, settings.worker_timeout * 2
+                )
+
             cold: dict[str, JSON] = {}
             if settings.cold_runs > 0 or settings.profile_cold:
                 print("measuring cold starts ...", file=log, flush=True)
@@ -899,6 +962,7 @@ def run(settings: Settings, *, log: IO[str] = sys.stderr) -> Report:
     report.rows = (
         (build_rows(results, report.notes) if settings.steady else [])
         + cold_rows(cold)
+        + session_rows(session)
         + import_rows(imports)
         + compression_rows(settings.import_runs * 4)
     )
