@@ -170,7 +170,8 @@ def register_rows(rows: dict[str, Any]) -> None:
     original = namespace.get(_INVALIDATE)
     if (
         not callable(original)
-        or vars(litellm).get("register_model") is not namespace.get("register_model")
+        # (`getattr`: LiteLLM may load `register_model` lazily on first access)
+        or getattr(litellm, "register_model", None) is not namespace.get("register_model")
         # A row looked up by a differently-cased name of an earlier row would need the
         # rebuilt index: never the case for lower-case names.
         or any(key != key.lower() for key in rows)

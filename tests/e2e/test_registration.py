@@ -295,7 +295,22 @@ def test_importing_us_alone_does_not_import_litellm() -> None:
 
 
 _METADATA_STATE = """
-import json, litellm, litellm.utils as utils, litellm_codex
+import json, litellm, litellm.utils as utils
+
+rebuilds = []
+rebuild = utils._rebuild_model_cost_lowercase_map
+
+
+def counting():
+    rebuilds.append(1)
+    return rebuild()
+
+
+utils._rebuild_model_cost_lowercase_map = counting
+import litellm_codex  # registers: the import-time path
+utils._rebuild_model_cost_lowercase_map = rebuild
+import_rebuilds = len(rebuilds)
+
 from litellm_codex import _registry
 from litellm_codex.models import metadata_rows
 
@@ -323,16 +338,8 @@ def clear():
     utils._invalidate_model_cost_lowercase_map()
 
 
-rebuilds = []
-rebuild = utils._rebuild_model_cost_lowercase_map
-
-
-def counting():
-    rebuilds.append(1)
-    return rebuild()
-
-
 clear()
+del rebuilds[:]
 utils._rebuild_model_cost_lowercase_map = counting
 _registry.register_rows(rows)
 utils._rebuild_model_cost_lowercase_map = rebuild
@@ -347,7 +354,7 @@ litellm.register_model(rows)
 utils._rebuild_model_cost_lowercase_map = rebuild
 plain = state()
 print(json.dumps({"same": ours == plain, "rows": len(rows), "ours": ours_rebuilds,
-                  "plain": len(rebuilds)}))
+                  "plain": len(rebuilds), "import": import_rebuilds}))
 """
 
 
@@ -371,6 +378,7 @@ def test_bulk_registration_writes_exactly_what_register_model_writes() -> None:
     assert report["same"], report
     assert report["rows"] > 100
     assert report["ours"] <= 1, report
+    assert report["import"] <= 2, report  # `import litellm_codex` takes the same path
     assert report["plain"] > 50, report  # what the deferral saves on this LiteLLM
 
 
