@@ -22,7 +22,8 @@ or install it next to the OAuth half on one :class:`SimServer` with
 1. ``Authorization: Bearer <access>`` (401) and ``ChatGPT-Account-ID`` (403), see
    :meth:`CodexBackend.authenticate`;
 2. the body, see :func:`validate_request` (the 400 ``{"detail": ...}`` gates of §2.4, the
-   404 for item ids, the ``{"error": {...}}`` errors of the model API);
+   404 for an id it would have to look up, the ``{"error": {...}}`` errors of the model
+   API);
 3. then, if a scripted :class:`Fault` is queued, it answers; else the responder does.
 
 The default responder (:func:`plan_reply`) is deterministic so tests can assert content:
@@ -701,12 +702,36 @@ def validate_request(
             return refused
     return (
         _check_shape(body, info, headers)
+        or _check_client_metadata(body.get("client_metadata"))
         or _check_input(body.get("input"))
         or _check_tools(_declared_tools(body), body.get("tool_choice"))
         or _check_reasoning(body.get("reasoning"), info)
         or _check_text(body.get("text"), info)
         or _check_include(body.get("include"))
     )
+
+
+def _check_client_metadata(metadata: Any) -> Problem | None:
+    """``client_metadata`` is a string-to-string map (reference-clients-2026-11.md §1.3);
+    the wording is the public API's for ``metadata`` (simulator decision)."""
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict):
+        return _invalid(
+            "Invalid type for 'client_metadata': expected an object, but got "
+            f"{_type_name(metadata)} instead.",
+            "client_metadata",
+            "invalid_type",
+        )
+    for key, value in metadata.items():
+        if not isinstance(value, str):
+            return _invalid(
+                f"Invalid type for 'client_metadata.{key}': expected a string, but got "
+                f"{_type_name(value)} instead.",
+                f"client_metadata.{key}",
+                "invalid_type",
+            )
+    return None
 
 
 def _has_developer_message(items: Any) -> bool:
@@ -835,11 +860,14 @@ def _check_input(items: Any) -> Problem | None:
                 where,
                 "invalid_type",
             )
-        if item.get("id") is not None and not _client_authored(item):
-            # With store=false nothing is persisted, so the id of an item the model made
-            # (reasoning, a call, an answer) is a dangling reference (can1357/oh-my-pi#41,
-            # vercel/ai#7543). Ids on items the client authors itself pass: Codex CLI 0.171.0
-            # sends them (msg_, at_, fco_, ctco_; reference-clients-2026-11.md §1.3).
+        if item.get("id") is not None and _needs_lookup(item):
+            # With store=false nothing is persisted, so an id is only a reference the
+            # server would have to resolve when the item cannot stand on its own: a
+            # reasoning item without its encrypted content (can1357/oh-my-pi#41,
+            # vercel/ai#7543), an item_reference. Every other id passes and is recorded:
+            # Codex CLI 0.171.0 sends ids on all its items with store=false, client-made
+            # (msg_, at_, fco_, ctco_) and the server's (rs_, fc_) alike
+            # (reference-clients-2026-11.md §1.3), and nothing says the server checks them.
             return _invalid(
                 f"Item with id '{item['id']}' not found. Items are not persisted when `store` "
                 "is set to false. Try again with `store` set to true, or remove this item "
@@ -886,13 +914,13 @@ def _check_input(items: Any) -> Problem | None:
     return None
 
 
-def _client_authored(item: JSON) -> bool:
-    """Items the client writes itself (simulator decision, from what Codex CLI 0.171.0
-    sends with ids): its messages, tool declarations and tool outputs."""
-    kind = item.get("type", "message")
-    if kind == "message":
-        return item.get("role") != "assistant"
-    return kind in ("additional_tools", "function_call_output", "custom_tool_call_output")
+def _needs_lookup(item: JSON) -> bool:
+    """An item the server could only use by looking its id up (simulator decision: the one
+    id-carrying shape the reference never sends)."""
+    kind = item.get("type")
+    if kind == "item_reference":
+        return True
+    return kind == "reasoning" and not item.get("encrypted_content")
 
 
 def _check_message(item: JSON, where: str) -> Problem | None:

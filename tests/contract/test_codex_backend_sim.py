@@ -1286,8 +1286,39 @@ def test_ids_on_client_authored_items_pass(
     sim: CodexBackendSimulator, headers: dict[str, str]
 ) -> None:
     """Codex CLI 0.171.0 sends ids on the items it writes (msg_, at_, fco_), with store:
-    false; ids of model-made items still get the 404 (the `item id` gate above)."""
+    false; a reasoning item with an id but no encrypted content still gets the 404 (the
+    `item id` gate above)."""
     tools = {**EXTRA_TOOLS, "id": "at_1"}
     body = lite_body(tools, {**user("call get_weather"), "id": "msg_1"})
     response, _ = post(sim, body, {**headers, **LITE})
     assert response.status_code == 200, response.text
+
+
+def test_server_ids_with_their_content_pass_and_client_metadata_is_a_string_map(
+    sim: CodexBackendSimulator, headers: dict[str, str]
+) -> None:
+    """The reference replays the server's own ids (rs_ with its encrypted content, fc_)
+    with store: false (reference-clients-2026-11.md §1.3): accepted and recorded.
+    client_metadata is a string-to-string map."""
+    history = [
+        {"type": "reasoning", "id": "rs_1", "summary": [], "encrypted_content": "gAAAA"},
+        {
+            "type": "function_call",
+            "id": "fc_1",
+            "status": "completed",
+            "call_id": "call_1",
+            "name": "get_weather",
+            "namespace": "functions",
+            "arguments": "{}",
+        },
+        {"type": "function_call_output", "id": "fco_1", "call_id": "call_1", "output": "sun"},
+    ]
+    body = lite_body(EXTRA_TOOLS, user("weather?"), *history, client_metadata={"turn_id": "t1"})
+    response, _ = post(sim, body, {**headers, **LITE})
+    assert response.status_code == 200, response.text
+    recorded = sim.backend.last_request.body
+    assert [i.get("id") for i in recorded["input"][-3:]] == ["rs_1", "fc_1", "fco_1"]
+    bad = lite_body(client_metadata={"turn": 1})
+    response, _ = post(sim, bad, {**headers, **LITE})
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "client_metadata.turn"
