@@ -863,10 +863,8 @@ def read_raw(
         seen.extend(iter_sse(r.iter_bytes()))
 
 
-def test_drop_after_breaks_the_transfer(
-    sim: CodexBackendSimulator, headers: dict[str, str]
-) -> None:
-    sim.queue(Fault.drop_after(3))
+def test_drop_breaks_the_transfer(sim: CodexBackendSimulator, headers: dict[str, str]) -> None:
+    sim.queue(Fault.drop(after=3))
     seen: list[Any] = []
     with pytest.raises(httpx.RemoteProtocolError):
         read_raw(sim, headers, seen)
@@ -874,7 +872,7 @@ def test_drop_after_breaks_the_transfer(
 
 
 def test_stall_hits_the_read_timeout(sim: CodexBackendSimulator, headers: dict[str, str]) -> None:
-    sim.queue(Fault.stall(3, after_events=2))
+    sim.queue(Fault.stall(3, after=2))
     seen: list[Any] = []
     with pytest.raises(httpx.ReadTimeout):
         read_raw(sim, headers, seen, read_timeout=0.3)
@@ -882,7 +880,7 @@ def test_stall_hits_the_read_timeout(sim: CodexBackendSimulator, headers: dict[s
 
 
 def test_short_stall_then_completes(sim: CodexBackendSimulator, headers: dict[str, str]) -> None:
-    sim.queue(Fault.stall(0.05, after_events=1))
+    sim.queue(Fault.stall(0.05, after=1))
     _, events = post(sim, make_body(), headers)
     assert_well_formed(events)
 
@@ -900,7 +898,7 @@ def test_malformed_frame(sim: CodexBackendSimulator, headers: dict[str, str]) ->
 
 def test_in_stream_failures(sim: CodexBackendSimulator, headers: dict[str, str]) -> None:
     sim.queue(
-        Fault.failed("rate_limit_exceeded", "Please try again in 1.5s.", after_events=4),
+        Fault.failed("rate_limit_exceeded", "Please try again in 1.5s.", after=4),
         Fault.error_event("server_error", "boom"),
         Fault.no_completed(),
         Fault.incomplete("content_filter"),

@@ -354,7 +354,7 @@ def test_500_then_ok(sim: ChatGPTSimulator, mode: str) -> None:
 
 @pytest.mark.parametrize("mode", ["completion", "acompletion"])
 def test_dropped_connection_is_retried_for_whole_answers(sim: ChatGPTSimulator, mode: str) -> None:
-    sim.backend.queue(Fault.drop_after(3))
+    sim.backend.queue(Fault.drop(after=3))
     answer = run(mode, [{"role": "user", "content": "drop"}])
     assert answer.content == "echo: drop"
     assert len(sim.calls_to("/responses")) == 2
@@ -366,7 +366,7 @@ def test_dropped_connection_mid_stream_is_connection_error(
 ) -> None:
     # After the first text delta (the reasoning item comes first: the catalog's default
     # effort is always sent), so the drop cannot be retried away.
-    sim.backend.queue(Fault.drop_after(9))
+    sim.backend.queue(Fault.drop(after=9))
     with pytest.raises((litellm.APIConnectionError, MidStreamFallbackError)) as info:
         run(mode, [{"role": "user", "content": "drop"}])
     original = getattr(info.value, "original_exception", info.value)
@@ -379,7 +379,7 @@ def test_stall_ends_with_timeout(
     sim: ChatGPTSimulator, mode: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LITELLM_CODEX_STREAM_IDLE_TIMEOUT", "0.5")
-    sim.backend.queue(Fault.stall(10, after_events=2))
+    sim.backend.queue(Fault.stall(10, after=2))
     with pytest.raises((litellm.Timeout, MidStreamFallbackError)) as info:
         run(mode, [{"role": "user", "content": "stall"}])
     original = getattr(info.value, "original_exception", info.value)
@@ -388,7 +388,7 @@ def test_stall_ends_with_timeout(
 
 @pytest.mark.parametrize("mode", MODES)
 def test_malformed_event_before_content_is_retried(sim: ChatGPTSimulator, mode: str) -> None:
-    sim.backend.queue(Fault.malformed(after_events=1))
+    sim.backend.queue(Fault.malformed(after=1))
     assert run(mode, [{"role": "user", "content": "bad"}]).content == "echo: bad"
     assert len(sim.calls_to("/responses")) == 2
 
@@ -397,7 +397,7 @@ def test_malformed_event_before_content_is_retried(sim: ChatGPTSimulator, mode: 
 def test_malformed_event_after_content_is_connection_error(
     sim: ChatGPTSimulator, mode: str
 ) -> None:
-    sim.backend.queue(Fault.malformed(after_events=7))
+    sim.backend.queue(Fault.malformed(after=7))
     with pytest.raises((litellm.APIConnectionError, MidStreamFallbackError)) as info:
         run(mode, [{"role": "user", "content": "bad"}])
     original = getattr(info.value, "original_exception", info.value)
@@ -500,7 +500,7 @@ def test_no_secret_in_debug_logs_or_errors(
 
 
 def test_abandoned_sync_stream_closes_its_connection(sim: ChatGPTSimulator) -> None:
-    sim.backend.queue(Fault.stall(30, after_events=8))
+    sim.backend.queue(Fault.stall(30, after=8))
     stream = litellm.completion(
         model=MODEL, messages=[{"role": "user", "content": "a b c d"}], stream=True
     )
@@ -515,7 +515,7 @@ def test_abandoned_sync_stream_closes_its_connection(sim: ChatGPTSimulator) -> N
 
 
 def test_abandoned_async_stream_closes_its_connection(sim: ChatGPTSimulator) -> None:
-    sim.backend.queue(Fault.stall(30, after_events=8))
+    sim.backend.queue(Fault.stall(30, after=8))
 
     async def scenario() -> tuple[list[str], list[str]]:
         stream = await litellm.acompletion(
