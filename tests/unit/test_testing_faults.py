@@ -8,6 +8,7 @@ import pytest
 
 from litellm_codex.testing._server import DROP, Response, Stall
 from litellm_codex.testing.codex_backend import Fault as CodexFault
+from litellm_codex.testing.copilot_api import Fault as CopilotFault
 from litellm_codex.testing.faults import MALFORMED_FRAME, Fault, FaultQueue
 
 FRAMES = [b"a", b"b", b"c"]
@@ -41,6 +42,8 @@ def test_status_bodies_and_the_simulators_defaults() -> None:
     assert json.loads(codex.body) == {"detail": "simulated 503"}
     assert codex.headers["x-request-id"] == codex.headers["x-oai-request-id"]
     assert isinstance(CodexFault.drop(after=1), CodexFault)
+    quota = CopilotFault.quota_exceeded(retry_after=60).answer(None)
+    assert (quota.status, quota.headers["retry-after"]) == (402, "60")
 
 
 def test_a_fault_is_one_kind() -> None:
