@@ -14,12 +14,13 @@ The rules, with the upstream facts they rest on (``protocols/codex-chatgpt-backe
   Codex CLI 0.171.0 sends them even with ``store: false``, reference-clients-2026-11.md
   §1.3, which supersedes the older "never send ids" note). The ids the server gave (a
   function call's item id, a reasoning item's id, kept in the assistant message's
-  ``provider_specific_fields`` by ``stream.py``) are sent back as they came; every other
-  item gets a client-made one (``msg_``, ``at_``, ``fco_``, ``fc_``, the reference's
-  prefixes) that is *deterministic*: a hash of the conversation key, the item and how many
-  identical items came before it. Our history arrives as Chat messages on every call, so
-  the same item gets the same id on every turn and the prompt prefix the backend caches
-  stays byte-identical. Reasoning items never get a made id (they are the server's).
+  ``provider_specific_fields`` by ``stream.py``) are sent back as they came; the items the
+  client writes (its messages, ``additional_tools``, tool outputs) get a client-made one
+  (``msg_``, ``at_``, ``fco_``, the reference's prefixes) that is *deterministic*: a hash of
+  the conversation key, the item and how many identical items came before it. Our history
+  arrives as Chat messages on every call, so the same item gets the same id on every turn
+  and the prompt prefix the backend caches stays byte-identical. The model's items
+  (reasoning, function calls, assistant text) never get a made id (see ``_ID_PREFIXES``).
 - Every ``function_call_output`` must follow a ``function_call`` with the same ``call_id``,
   and every ``function_call`` needs its output; the backend rejects either orphan and
   Codex's own mock enforces both (§2.3). We check it here so the user gets a message naming
@@ -114,8 +115,8 @@ class ResponsesProfile:
     #: ``None``: only the caller's value.
     parallel_tool_calls: bool | None = None
     #: Input items as Codex CLI 0.171.0 writes them (reference-clients-2026-11.md §1.3):
-    #: an ``id`` on every item (the server's where the history kept it, else a
-    #: deterministic client-made one, see the module docstring), ``status: "completed"``
+    #: ids on items (the server's where the history kept them, deterministic client-made
+    #: ones on the client's own items, see the module docstring), ``status: "completed"``
     #: on function calls, and the reasoning summaries replayed with their encrypted content.
     item_bookkeeping: bool = False
     #: Send ``client_metadata`` (§1.3): ``session_id`` / ``thread_id`` (the conversation
@@ -359,14 +360,16 @@ def turn_id(key: str, items: Sequence[Mapping[str, Any]]) -> str:
 #: "https://github.com/openai/codex#turn")``, fixed here so the ids never change).
 _TURN_NAMESPACE = uuid.UUID("57639e3a-da36-5d04-87d2-9d6705aa9639")
 
-#: Prefix of a client-made id per input item kind, as Codex CLI 0.171.0 writes them
-#: (reference-clients-2026-11.md §1.3: ``msg_``, ``at_``, ``fco_``, ``ctco_``). ``fc_`` is
-#: the server's prefix for a function call's item (used only when the history lost the
-#: server's own id). ``reasoning`` is absent: only the server's id is ever sent.
+#: Prefix of a client-made id per input item kind, as Codex CLI 0.171.0 makes them
+#: (reference-clients-2026-11.md §1.3: ``msg_``, ``at_``, ``fco_``, ``ctco_``): only for the
+#: kinds the client itself writes. The model's items (reasoning, function calls, assistant
+#: messages) carry the server's id when the history kept it, else none: the reference
+#: never sends a made id for them, and the server answered 404 "Item with id ... not found"
+#: to ids of its own kinds it could not find (codex-chatgpt-backend.md §2.4), which a made
+#: one would risk for histories that lost the server's ids (e.g. rebuilt by a framework).
 _ID_PREFIXES: dict[str, str] = {
     "message": "msg_",
     "additional_tools": "at_",
-    "function_call": "fc_",
     "function_call_output": "fco_",
     "custom_tool_call_output": "ctco_",
 }
@@ -383,7 +386,7 @@ def _assign_item_ids(items: list[dict[str, Any]], key: str) -> None:
     seen: dict[str, int] = {}
     for item in items:
         prefix = _ID_PREFIXES.get(str(item.get("type")))
-        if prefix is None or isinstance(item.get("id"), str):
+        if prefix is None or item.get("role") == "assistant" or isinstance(item.get("id"), str):
             continue
         canonical = json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -236,8 +236,11 @@ def test_request_shape_and_headers(sim: ChatGPTSimulator) -> None:
     recorded = sim.backend.requests[-1]
     body = recorded.body
     assert "temperature" not in body and "max_output_tokens" not in body
-    # Every item carries an id, as Codex CLI 0.171.0 sends them (§1.3).
-    assert all(isinstance(item.get("id"), str) for item in body["input"]), body["input"]
+    # The client's own items carry ids, as Codex CLI 0.171.0 sends them (§1.3).
+    own = [
+        i for i in body["input"] if i["type"] != "function_call" and i.get("role") != "assistant"
+    ]
+    assert own and all(isinstance(i.get("id"), str) for i in own), body["input"]
     headers = {k.lower(): v for k, v in recorded.headers.items()}
     assert headers["chatgpt-account-id"] == "acct-sim-0001"
     assert headers["originator"] == "codex_cli_rs"

@@ -1234,13 +1234,15 @@ def test_equal_items_get_distinct_ids_and_conversations_differ() -> None:
     yes = {"role": "user", "content": "yes"}
     answer = {"role": "assistant", "content": "ok"}
     body = build([USER, answer, yes, answer, yes], profile=CLASSIC).body
-    ids = [i["id"] for i in body["input"]]
-    assert len(set(ids)) == len(ids)
+    ids = [i.get("id") for i in body["input"] if i.get("role") != "assistant"]
+    assert all(ids) and len(set(ids)) == len(ids)
     other = build([USER, answer, yes], profile=CLASSIC, cache_key="another-conversation").body
     assert other["input"][1]["id"] != ids[1]
 
 
-def test_without_server_ids_a_call_gets_a_made_one_and_reasoning_none() -> None:
+def test_the_models_items_get_no_made_id() -> None:
+    """Assistant text, calls and reasoning without the server's ids carry none: the
+    reference never makes ids for the model's items (a made one could be looked up)."""
     history = [*TOOL_HISTORY]
     history[1] = {
         **TOOL_HISTORY[1],
@@ -1250,7 +1252,9 @@ def test_without_server_ids_a_call_gets_a_made_one_and_reasoning_none() -> None:
     reasoning = next(i for i in body["input"] if i["type"] == "reasoning")
     assert "id" not in reasoning and reasoning["summary"] == []
     call = next(i for i in body["input"] if i["type"] == "function_call")
-    assert call["id"].startswith("fc_") and call["status"] == "completed"
+    assert "id" not in call and call["status"] == "completed"
+    answer = build([USER, {"role": "assistant", "content": "ok"}, USER], profile=CLASSIC).body
+    assert "id" not in answer["input"][2]
 
 
 def test_client_metadata_names_the_conversation_and_the_turn() -> None:
