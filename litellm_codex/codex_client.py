@@ -21,14 +21,15 @@ import logging
 import os
 import platform
 import re
-import shutil
-import subprocess
 import threading
+from collections.abc import Mapping
 
 from litellm_codex import __version__
 
 __all__ = [
+    "API_BASE_ENV",
     "AUTH_BASE",
+    "AUTH_BASE_ENV",
     "BUILTIN_CLIENT_VERSION",
     "CLIENT_ID",
     "DEFAULT_API_BASE",
@@ -39,6 +40,7 @@ __all__ = [
     "HEADER_THREAD_ID",
     "HEADER_VERSION",
     "VERSION_ENV",
+    "auth_base_from_env",
     "client_version",
     "installed_codex_version",
     "newer",
@@ -62,7 +64,11 @@ DEFAULT_ORIGINATOR = "codex_cli_rs"
 ORIGINATOR_ENV = "OPENAI_CODEX_ORIGINATOR"
 
 DEFAULT_API_BASE = "https://chatgpt.com/backend-api/codex"
+#: ``OPENAI_CODEX_API_BASE`` overrides :data:`DEFAULT_API_BASE` (SPEC §3).
+API_BASE_ENV = "OPENAI_CODEX_API_BASE"
+#: The OAuth issuer (login, refresh, revoke); ``OPENAI_CODEX_AUTH_BASE`` overrides it.
 AUTH_BASE = "https://auth.openai.com"
+AUTH_BASE_ENV = "OPENAI_CODEX_AUTH_BASE"
 #: The Codex CLI's OAuth client (§1.5).
 CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
 
@@ -102,6 +108,9 @@ def installed_codex_version(timeout: float = 5.0) -> str | None:
 
     Blocking (a subprocess): call it off the event loop; :func:`client_version` runs it once.
     """
+    import shutil  # here, not at import: records and the CLI import this module
+    import subprocess
+
     exe = shutil.which("codex")
     if exe is None:
         return None
@@ -153,6 +162,12 @@ def version_for(minimal_client_version: str | None) -> str:
     if (os.environ.get(VERSION_ENV) or "").strip():
         return base
     return newer(base, minimal_client_version)
+
+
+def auth_base_from_env(env: Mapping[str, str] | None = None) -> str | None:
+    """``OPENAI_CODEX_AUTH_BASE`` without a trailing ``/``, or ``None`` when unset."""
+    env = os.environ if env is None else env
+    return (env.get(AUTH_BASE_ENV) or "").strip().rstrip("/") or None
 
 
 def originator() -> str:

@@ -168,3 +168,49 @@ def too_old_hint(status: int | None, message: str) -> str | None:
             "GitHub names the editor), or upgrade litellm-codex."
         )
     return None
+
+
+# -- endpoints (SPEC §3 "GitHub Copilot"; protocols/github-copilot.md §2) ---------------
+#: The device flow's web base, the token exchange's REST API base, and the Copilot model API
+#: used when neither the environment, the login nor the token names one.
+GITHUB_URL = "https://github.com"
+GITHUB_API_URL = "https://api.github.com"
+API_BASE = "https://api.githubcopilot.com"
+GITHUB_URL_ENV = "GITHUB_COPILOT_GITHUB_URL"
+GITHUB_API_URL_ENV = "GITHUB_COPILOT_GITHUB_API_URL"
+API_BASE_ENV = "GITHUB_COPILOT_API_BASE"
+
+
+def enterprise_urls(domain: str | None) -> tuple[str, str, str | None]:
+    """``(github_url, github_api_url, api_base)`` of github.com or of a GHE.com domain
+    (``https://{domain}``, ``https://api.{domain}``, ``https://copilot-api.{domain}``)."""
+    if not domain:
+        return GITHUB_URL, GITHUB_API_URL, None
+    return f"https://{domain}", f"https://api.{domain}", f"https://copilot-api.{domain}"
+
+
+def api_base(*choices: str | None) -> str:
+    """The Copilot API base: the first of ``choices`` that is set, else :data:`API_BASE`.
+
+    Callers pass them in precedence order: a per-call ``api_base``,
+    ``GITHUB_COPILOT_API_BASE``, the login's (enterprise), the token's ``endpoints.api``.
+    """
+    for choice in choices:
+        if choice and choice.strip():
+            return choice.strip().rstrip("/")
+    return API_BASE
+
+
+def exchange_headers(github_token: str) -> dict[str, str]:
+    """Headers of GitHub's own API with a GitHub token (``copilot_internal/v2/token``,
+    ``/user``): the identity plus ``Authorization: token ...``."""
+    return {"Authorization": f"token {github_token}", "Accept": "application/json"} | (
+        current().github_headers()
+    )
+
+
+def user_headers(github_token: str) -> dict[str, str]:
+    """Headers of ``GET /copilot_internal/user`` (direct-token mode: the token is the bearer)."""
+    return {"Authorization": f"Bearer {github_token}", "Accept": "application/json"} | (
+        current().github_headers()
+    )

@@ -77,10 +77,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: The Codex CLI's OAuth client id (``CLIENT_ID`` in codex-rs/login; §1.1).
-CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
-#: OAuth issuer; ``OPENAI_CODEX_AUTH_BASE`` overrides it (SPEC §3).
-DEFAULT_AUTH_BASE = "https://auth.openai.com"
+#: The Codex CLI's OAuth client id and issuer (defined in :mod:`litellm_codex.codex_client`).
+CLIENT_ID = codex_client.CLIENT_ID
+DEFAULT_AUTH_BASE = codex_client.AUTH_BASE
 
 _REFRESH_TIMEOUT = 30.0
 #: How long to wait for another process's refresh before giving up.
@@ -95,12 +94,6 @@ _RETRY_DELAY = 30.0
 def _digest(token: str) -> str:
     # Remember spent refresh tokens by digest: the secret itself need not stay in memory.
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def auth_base_from_env() -> str | None:
-    """``OPENAI_CODEX_AUTH_BASE`` without a trailing slash, if set."""
-    value = os.environ.get("OPENAI_CODEX_AUTH_BASE", "").strip()
-    return value.rstrip("/") or None
 
 
 def save_login(store: TokenStore, login: CodexLogin) -> None:
@@ -151,7 +144,7 @@ class CodexCredentials:
         lock_path: str | os.PathLike[str] | None = None,
     ) -> None:
         self._store = store
-        self._auth_base = (auth_base or "").rstrip("/") or auth_base_from_env()
+        self._auth_base = (auth_base or "").rstrip("/") or codex_client.auth_base_from_env()
         self._http = http
         self._owns_http = http is None
         self._clock = clock
@@ -531,7 +524,9 @@ def revoke(
 
     Returns whether the issuer accepted one of them; never raises for network trouble.
     """
-    base = (auth_base or auth_base_from_env() or login.auth_base or DEFAULT_AUTH_BASE).rstrip("/")
+    base = (
+        auth_base or codex_client.auth_base_from_env() or login.auth_base or DEFAULT_AUTH_BASE
+    ).rstrip("/")
     url = f"{base}/oauth/revoke"
     attempts: list[dict[str, str]] = [
         {"token": login.refresh_token, "token_type_hint": "refresh_token", "client_id": CLIENT_ID},

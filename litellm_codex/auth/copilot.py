@@ -65,9 +65,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_GITHUB_API_URL = "https://api.github.com"
+DEFAULT_GITHUB_API_URL = copilot_identity.GITHUB_API_URL
 #: Used when neither the environment, the login nor the token names an API base.
-DEFAULT_COPILOT_API_BASE = "https://api.githubcopilot.com"
+DEFAULT_COPILOT_API_BASE = copilot_identity.API_BASE
+#: The headers of GitHub's API, defined with the client identity.
+exchange_headers = copilot_identity.exchange_headers
+user_headers = copilot_identity.user_headers
 
 #: ``LoginExpiredError.reason`` when the exchange rejects the GitHub token (HTTP 401). Worded
 #: so that errors.redact() does not mistake "token <word>" for a credential.
@@ -76,15 +79,6 @@ REJECTED_REASON = "GitHub token was rejected"
 _EXCHANGE_TIMEOUT = 30.0
 #: After a failed early re-exchange while the token still works, wait before retrying.
 _RETRY_DELAY = 30.0
-
-
-def user_headers(github_token: str) -> dict[str, str]:
-    """Headers of ``GET /copilot_internal/user`` (direct-token mode: the token is the bearer)."""
-    return {
-        "Authorization": f"Bearer {github_token}",
-        "Accept": "application/json",
-        **copilot_identity.current().github_headers(),
-    }
 
 
 def parse_user(body: Any, github_token: str, now: float) -> CopilotToken:
@@ -103,16 +97,6 @@ def parse_user(body: Any, github_token: str, now: float) -> CopilotToken:
         sku=plan if isinstance(plan, str) else None,
         direct=True,
     )
-
-
-def exchange_headers(github_token: str) -> dict[str, str]:
-    """Headers of ``GET /copilot_internal/v2/token``: the one client identity
-    (:mod:`litellm_codex.copilot_identity`) plus the GitHub token."""
-    return {
-        "Authorization": f"token {github_token}",
-        "Accept": "application/json",
-        **copilot_identity.current().github_headers(),
-    }
 
 
 @dataclass(frozen=True)
@@ -213,7 +197,7 @@ class CopilotCredentials:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
-        env_url = os.environ.get("GITHUB_COPILOT_GITHUB_API_URL", "").strip()
+        env_url = os.environ.get(copilot_identity.GITHUB_API_URL_ENV, "").strip()
         self._github_api_url = (github_api_url or env_url).rstrip("/") or None
         self._http = http
         self._owns_http = http is None
@@ -319,11 +303,11 @@ class CopilotCredentials:
         return not (still_valid and now < self._retry_at)
 
     def _access(self, login: CopilotLogin, token: CopilotToken) -> Access:
-        env_base = os.environ.get("GITHUB_COPILOT_API_BASE", "").strip().rstrip("/")
+        env_base = os.environ.get(copilot_identity.API_BASE_ENV)
         return Access(
             token=token.token,
             headers={"Authorization": f"Bearer {token.token}"},
-            api_base=env_base or login.api_base or token.api_base or DEFAULT_COPILOT_API_BASE,
+            api_base=copilot_identity.api_base(env_base, login.api_base, token.api_base),
             label=login.login or "GitHub user",
             expires_at=token.expires_at,
         )

@@ -41,7 +41,7 @@ from litellm_codex.translate.stream import ResponsesStreamTranslator
 
 __all__ = ["DEFAULT_API_BASE", "CopilotProvider"]
 
-DEFAULT_API_BASE = "https://api.githubcopilot.com"
+DEFAULT_API_BASE = copilot_identity.API_BASE
 CHAT = "/chat/completions"
 RESPONSES = "/responses"
 MESSAGES = "/v1/messages"
@@ -122,13 +122,11 @@ class CopilotProvider(BaseProvider):
 
     def api_base(self, ctx_api_base: str | None, access: Access | None) -> str:
         """Per-call ``api_base``, else ``GITHUB_COPILOT_API_BASE``, else the token's."""
-        base = (
-            ctx_api_base
-            or os.environ.get("GITHUB_COPILOT_API_BASE")
-            or (access.api_base if access is not None else None)
-            or DEFAULT_API_BASE
+        return copilot_identity.api_base(
+            ctx_api_base,
+            os.environ.get(copilot_identity.API_BASE_ENV),
+            access.api_base if access is not None else None,
         )
-        return base.rstrip("/")
 
     def build_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
         base = self.api_base(ctx.api_base, access)
