@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import platform
 import re
 import threading
 from collections.abc import Mapping
 
-from litellm_codex import __version__
+from litellm_codex import __version__, settings
 
 __all__ = [
     "API_BASE_ENV",
@@ -131,7 +130,7 @@ def client_version() -> str:
     ``OPENAI_CODEX_CLIENT_VERSION`` when set; else the newer of the built-in floor and the
     installed Codex CLI, asked once per process (blocking on that first call only).
     """
-    override = (os.environ.get(VERSION_ENV) or "").strip()
+    override = settings.current().codex_client_version
     if override:
         return override
     global _resolved
@@ -143,7 +142,7 @@ def client_version() -> str:
 
 def client_version_resolved() -> bool:
     """Whether :func:`client_version` answers without blocking."""
-    return bool((os.environ.get(VERSION_ENV) or "").strip()) or _resolved is not None
+    return settings.current().codex_client_version is not None or _resolved is not None
 
 
 def reset_client_version() -> None:
@@ -159,20 +158,20 @@ def version_for(minimal_client_version: str | None) -> str:
     An explicit ``OPENAI_CODEX_CLIENT_VERSION`` is the user's word and is sent as is.
     """
     base = client_version()
-    if (os.environ.get(VERSION_ENV) or "").strip():
+    if settings.current().codex_client_version is not None:
         return base
     return newer(base, minimal_client_version)
 
 
 def auth_base_from_env(env: Mapping[str, str] | None = None) -> str | None:
     """``OPENAI_CODEX_AUTH_BASE`` without a trailing ``/``, or ``None`` when unset."""
-    env = os.environ if env is None else env
-    return (env.get(AUTH_BASE_ENV) or "").strip().rstrip("/") or None
+    found = settings.current() if env is None else settings.Settings.from_env(env)
+    return found.codex_auth_base
 
 
 def originator() -> str:
     """The ``originator`` header value."""
-    return (os.environ.get(ORIGINATOR_ENV) or "").strip() or DEFAULT_ORIGINATOR
+    return settings.current().codex_originator or DEFAULT_ORIGINATOR
 
 
 def user_agent(version: str, origin: str | None = None) -> str:

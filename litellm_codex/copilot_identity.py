@@ -17,7 +17,7 @@ newest reference client, the GitHub Copilot CLI 1.0.102, captured 2026-11-30
 GitHub retires old API versions (HTTP 466) and refuses new models to old editor versions
 ("model ... is not supported in this ... version, please update"), so each value can be
 changed without a release: ``GITHUB_COPILOT_EDITOR_VERSION``,
-``GITHUB_COPILOT_INTEGRATION_ID``, ``GITHUB_COPILOT_API_VERSION`` (read on every request).
+``GITHUB_COPILOT_INTEGRATION_ID``, ``GITHUB_COPILOT_API_VERSION`` (:mod:`litellm_codex.settings`).
 :func:`too_old_hint` turns such answers into a sentence that names the variable to set.
 
 Nothing here does I/O or imports LiteLLM.
@@ -25,12 +25,13 @@ Nothing here does I/O or imports LiteLLM.
 
 from __future__ import annotations
 
-import os
 import platform
 import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from litellm_codex import settings
 
 __all__ = [
     "ANTHROPIC_VERSION",
@@ -131,11 +132,11 @@ class CopilotIdentity:
 
 def current(env: Mapping[str, str] | None = None) -> CopilotIdentity:
     """The identity for the next request: the reference values, each overridable by env."""
-    env = os.environ if env is None else env
+    found = settings.current() if env is None else settings.Settings.from_env(env)
     return CopilotIdentity(
-        editor_version=(env.get(EDITOR_VERSION_ENV) or "").strip() or EDITOR_VERSION,
-        integration_id=(env.get(INTEGRATION_ID_ENV) or "").strip() or INTEGRATION_ID,
-        api_version=(env.get(API_VERSION_ENV) or "").strip() or API_VERSION,
+        editor_version=found.copilot_editor_version or EDITOR_VERSION,
+        integration_id=found.copilot_integration_id or INTEGRATION_ID,
+        api_version=found.copilot_api_version or API_VERSION,
     )
 
 
@@ -195,10 +196,7 @@ def api_base(*choices: str | None) -> str:
     Callers pass them in precedence order: a per-call ``api_base``,
     ``GITHUB_COPILOT_API_BASE``, the login's (enterprise), the token's ``endpoints.api``.
     """
-    for choice in choices:
-        if choice and choice.strip():
-            return choice.strip().rstrip("/")
-    return API_BASE
+    return settings.first(*choices) or API_BASE
 
 
 def exchange_headers(github_token: str) -> dict[str, str]:

@@ -21,7 +21,6 @@ or, when the exchange refuses it, used directly (the Copilot CLI's way).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -31,7 +30,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from litellm_codex import copilot_identity
+from litellm_codex import copilot_identity, settings
 from litellm_codex.auth._cache import ProcessWide
 from litellm_codex.auth._manager import CredentialManager
 from litellm_codex.auth._types import Access
@@ -195,8 +194,9 @@ class CopilotCredentials(CredentialManager[CopilotLogin]):
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(store, load_login, http=http, clock=clock)
-        env_url = os.environ.get(copilot_identity.GITHUB_API_URL_ENV, "").strip()
-        self._github_api_url = (github_api_url or env_url).rstrip("/") or None
+        self._github_api_url = settings.first(
+            github_api_url, settings.current().copilot_github_api_url
+        )
         self._token: CopilotToken | None = None
         self._lock = threading.Lock()
         #: Exchanges done by this object (tests, status).
@@ -243,11 +243,12 @@ class CopilotCredentials(CredentialManager[CopilotLogin]):
     # -- internals -------------------------------------------------------------------
 
     def _access(self, login: CopilotLogin, token: CopilotToken) -> Access:
-        env_base = os.environ.get(copilot_identity.API_BASE_ENV)
         return Access(
             token=token.token,
             headers={"Authorization": f"Bearer {token.token}"},
-            api_base=copilot_identity.api_base(env_base, login.api_base, token.api_base),
+            api_base=copilot_identity.api_base(
+                settings.current().copilot_api_base, login.api_base, token.api_base
+            ),
             label=login.login or "GitHub user",
             expires_at=token.expires_at,
         )

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from litellm_codex import copilot_identity
+from litellm_codex import copilot_identity, settings
 from litellm_codex.auth import device
 from litellm_codex.auth.records import PROVIDER_COPILOT, CopilotLogin
 from litellm_codex.errors import LoginError, NoAccessError, parse_error_body
@@ -116,14 +116,13 @@ def resolve_endpoints(
     enterprise: str | None = None, env: Mapping[str, str] | None = None
 ) -> GitHubEndpoints:
     """The endpoints of a login: env variables, else ``--enterprise``, else github.com."""
-    env = os.environ if env is None else env
+    found = settings.current() if env is None else settings.Settings.from_env(env)
     domain = normalize_domain(enterprise) if enterprise else None
     github_url, api_url, api_base = copilot_identity.enterprise_urls(domain)
-    ident = copilot_identity
     return GitHubEndpoints(
-        github_url=(env.get(ident.GITHUB_URL_ENV) or github_url).rstrip("/"),
-        github_api_url=(env.get(ident.GITHUB_API_URL_ENV) or api_url).rstrip("/"),
-        api_base=(env.get(ident.API_BASE_ENV) or api_base or "").rstrip("/") or None,
+        github_url=settings.first(found.copilot_github_url, github_url) or github_url,
+        github_api_url=settings.first(found.copilot_github_api_url, api_url) or api_url,
+        api_base=settings.first(found.copilot_api_base, api_base),
         enterprise=domain,
     )
 

@@ -12,7 +12,6 @@ Chat bodies, headers and stream normalisation live in
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -21,7 +20,7 @@ from typing import Any, ClassVar
 from litellm.types.utils import EmbeddingResponse
 from litellm.types.utils import Usage as LiteLLMUsage
 
-from litellm_codex import copilot_identity
+from litellm_codex import copilot_identity, settings
 from litellm_codex.auth._types import Access, CredentialSource
 from litellm_codex.errors import UpstreamError, to_litellm
 from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
@@ -124,7 +123,7 @@ class CopilotProvider(BaseProvider):
         """Per-call ``api_base``, else ``GITHUB_COPILOT_API_BASE``, else the token's."""
         return copilot_identity.api_base(
             ctx_api_base,
-            os.environ.get(copilot_identity.API_BASE_ENV),
+            settings.current().copilot_api_base,
             access.api_base if access is not None else None,
         )
 
