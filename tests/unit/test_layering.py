@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import litellm_codex
+from litellm_codex import codex_client, copilot_identity
 
 PACKAGE = Path(litellm_codex.__file__).parent
 
@@ -35,15 +36,17 @@ def test_auth_never_imports_translate_or_providers() -> None:
         assert not bad, f"{path.name} imports {sorted(bad)}"
 
 
+CODEX = Path(codex_client.__file__).name
+COPILOT = Path(copilot_identity.__file__).name
 #: Upstream facts and the one module allowed to spell each.
 ONE_DEFINITION = {
-    '"https://auth.openai.com"': "codex_client.py",
-    '"codex_cli_rs"': "codex_client.py",
-    '"https://chatgpt.com/backend-api/codex"': "codex_client.py",
-    '"app_EMoamEEZ73f0CkXaXp7hrann"': "codex_client.py",
-    '"https://api.githubcopilot.com"': "copilot_identity.py",
-    '"https://api.github.com"': "copilot_identity.py",
-    '"https://github.com"': "copilot_identity.py",
+    '"https://auth.openai.com"': CODEX,
+    '"codex_cli_rs"': CODEX,
+    '"https://chatgpt.com/backend-api/codex"': CODEX,
+    '"app_EMoamEEZ73f0CkXaXp7hrann"': CODEX,
+    '"https://api.githubcopilot.com"': COPILOT,
+    '"https://api.github.com"': COPILOT,
+    '"https://github.com"': COPILOT,
 }
 
 
