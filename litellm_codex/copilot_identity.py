@@ -12,7 +12,14 @@ newest reference client, the GitHub Copilot CLI 1.0.102, captured 2026-11-30
 - ``Copilot-Harness-Id: copilot-sdk``;
 - ``Openai-Intent: conversation-agent`` (on ``/models``, ``/chat/completions`` and
   ``/responses``, not on ``/v1/messages``, which carries ``anthropic-version`` instead);
-- a ``User-Agent`` that starts like the CLI's (``copilot/<version> (...)``) and names us.
+- a ``User-Agent`` that starts like the CLI's (``copilot/<version> (...)``) and names us;
+- the correlation ids, with the lifetimes the capture shows (the golden requests in
+  ``tests/conformance/golden/copilot``): ``X-Client-Machine-Id`` one per machine
+  (:func:`machine_id`), ``X-Client-Session-Id`` one per session (:data:`SESSION_ID`; on
+  ``/models`` the reference sends that value as ``X-Interaction-Id`` and no session header),
+  ``X-Interaction-Id`` and ``X-Agent-Task-Id`` one per user turn, the same on the turn's
+  first request and on every tool follow-up (:func:`turn_ids`), all uuid-shaped. The
+  reference sends no per-request id (no ``X-Request-Id``).
 
 GitHub retires old API versions (HTTP 466) and refuses new models to old editor versions
 ("model ... is not supported in this ... version, please update"), so each value can be
@@ -20,13 +27,18 @@ changed without a release: ``GITHUB_COPILOT_EDITOR_VERSION``,
 ``GITHUB_COPILOT_INTEGRATION_ID``, ``GITHUB_COPILOT_API_VERSION`` (:mod:`litellm_codex.settings`).
 :func:`too_old_hint` turns such answers into a sentence that names the variable to set.
 
-Nothing here does I/O or imports LiteLLM.
+Nothing here imports LiteLLM; the only I/O is one small read of the machine id (:func:`machine_id`).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
+import os
 import platform
 import re
+import sys
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,16 +61,30 @@ __all__ = [
     "SESSION_ID",
     "CopilotIdentity",
     "current",
+    "machine_id",
     "too_old_hint",
+    "turn_ids",
 ]
 
 # -- the reference values (reference-clients-2026-11.md §2, Copilot CLI 1.0.102) --------
 #: The Copilot CLI's OAuth app, used by ``litellm-codex login github-copilot``. Its tokens
 #: are not accepted by the ``copilot_internal/v2/token`` exchange: they are used directly as
-#: the bearer (direct-token mode, as the CLI does). Scope: only ``read:user``; the CLI also
-#: asks for repo/gist/codespace scopes for its own features, which a model client does not
-#: need.
+#: the bearer (direct-token mode, as the CLI does).
 OAUTH_CLIENT_ID = "Ov23ctDVkRmgkPke0Mmm"
+#: Scope of the device-flow login: ``read:user`` only, a deliberate difference from the CLI
+#: (least privilege). The CLI asks for
+#: ``read:user,read:org,repo,gist,codespace,write:plugin_gateway_connections``
+#: (reference-clients-2026-11.md §2) because it is also a coding agent: ``repo`` / ``gist`` /
+#: ``codespace`` serve its GitHub tools (pull requests, gists, codespaces),
+#: ``write:plugin_gateway_connections`` its plugin / MCP gateway, and ``read:org`` its
+#: organisation features (``copilot_internal/managed_settings`` / ``team_customizations``,
+#: fetched by the CLI before its first turn and never by us). What a model client calls,
+#: ``copilot_internal/user`` and the model API with the GitHub token as the bearer, is what
+#: every other client does with ``read:user`` alone: LiteLLM, copilot-api and zed on the
+#: editor app, and opencode on its own OAuth app in the same direct-bearer mode
+#: (github-copilot.md §1.1, "every client requests scope read:user"). Copilot access comes
+#: from the user's seat, not from an OAuth scope; a token with ``repo`` would let anyone who
+#: obtains it read and write every repository of the user, for no gain here.
 OAUTH_SCOPE = "read:user"
 #: The app of the Copilot editor plugins (VS Code, JetBrains, Vim): their stored logins
 #: (``--from-editor``) and LiteLLM's built-in device flow use it, with the token exchange.
@@ -77,6 +103,77 @@ API_VERSION_ENV = "GITHUB_COPILOT_API_VERSION"
 
 #: ``X-Client-Session-Id``: one per process, as the reference sends one per session.
 SESSION_ID = str(uuid.uuid4())
+#: Per-process key of :func:`turn_ids` (so turn ids say nothing about the conversation).
+_TURN_KEY = os.urandom(32)
+_TURN_NAMESPACE = b"litellm-codex github-copilot turn"
+
+#: Where a Linux machine keeps its random, install-time machine id (systemd, D-Bus).
+_MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
+#: The application key of :func:`machine_id`'s keyed hash.
+_MACHINE_ID_APP = b"litellm-codex github-copilot X-Client-Machine-Id v1"
+
+
+def _machine_secret() -> bytes | None:
+    """The operating system's own machine id (a secret we hash, never send), if any."""
+    for path in _MACHINE_ID_FILES:
+        try:
+            with open(path, "rb") as handle:
+                value = handle.read(256).strip()
+        except OSError:
+            continue
+        if value:
+            return value
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        try:
+            import winreg
+
+            with winreg.OpenKey(
+                winreg.HKEY_LOCAL_MACHINE, r"SOFTWARE\Microsoft\Cryptography"
+            ) as key:
+                value, _ = winreg.QueryValueEx(key, "MachineGuid")
+            if isinstance(value, str) and value:
+                return value.encode()
+        except OSError:
+            pass
+    node = uuid.getnode()
+    if not (node >> 40) & 1:  # a real hardware address (a random one has the multicast bit)
+        return node.to_bytes(6, "big")
+    return None
+
+
+@functools.cache
+def machine_id() -> str:
+    """``X-Client-Machine-Id``: stable for this machine, uuid-shaped, and no identity in it.
+
+    The reference sends a uuid that stays the same across its sessions. Ours is an
+    HMAC-SHA256 of the operating system's machine id (``/etc/machine-id``, Windows'
+    ``MachineGuid``; else the hardware address) keyed for this use only, the derivation
+    systemd prescribes for application ids (``sd_id128_get_machine_app_specific``): the
+    same on every run, without writing anything, and neither the machine id nor a
+    hardware address or host name can be recovered from it. With none of those, a random id
+    for the process. Computed once (a small file read), on the first request.
+    """
+    secret = _machine_secret()
+    if secret is None:
+        return str(uuid.uuid4())
+    digest = hmac.new(secret, _MACHINE_ID_APP, hashlib.sha256).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+def turn_ids(turn: str) -> tuple[str, str]:
+    """``(X-Interaction-Id, X-Agent-Task-Id)`` of the user turn that ``turn`` names.
+
+    The reference keeps both for a whole user turn: the same on the turn's first request
+    and on each tool follow-up, a new pair for the next prompt. A LiteLLM call carries no
+    turn, so ``turn`` is the conversation up to its latest user prompt (serialised by the
+    caller), the same on every request of that turn; the ids are keyed hashes of it under a
+    per-process key, so equal conversations map to equal ids within a session and nothing
+    of the conversation can be read from them.
+    """
+    digest = hmac.new(_TURN_KEY, _TURN_NAMESPACE + turn.encode(), hashlib.sha256).digest()
+    interaction = uuid.UUID(bytes=digest[:16], version=4)
+    task = uuid.UUID(bytes=digest[16:], version=4)
+    return str(interaction), str(task)
 
 
 def _package_version() -> str:
@@ -115,8 +212,15 @@ class CopilotIdentity:
             "X-GitHub-Api-Version": self.api_version,
         }
 
-    def api_headers(self, *, intent: str | None = OPENAI_INTENT) -> dict[str, str]:
-        """Identity headers for the Copilot model API (``intent=None``: no ``Openai-Intent``)."""
+    def api_headers(
+        self, *, intent: str | None = OPENAI_INTENT, turn: str | None = None
+    ) -> dict[str, str]:
+        """Identity headers for a Copilot model call (``intent=None``: no ``Openai-Intent``).
+
+        ``turn`` names the user turn (see :func:`turn_ids`) for ``X-Interaction-Id`` and
+        ``X-Agent-Task-Id``.
+        """
+        interaction, task = turn_ids(turn or "")
         headers = {
             "Copilot-Integration-Id": self.integration_id,
             "Editor-Version": self.editor_version,
@@ -124,10 +228,30 @@ class CopilotIdentity:
             "Copilot-Harness-Id": HARNESS_ID,
             "User-Agent": self.user_agent,
             "X-Client-Session-Id": SESSION_ID,
+            "X-Client-Machine-Id": machine_id(),
+            "X-Interaction-Id": interaction,
+            "X-Agent-Task-Id": task,
         }
         if intent:
             headers["Openai-Intent"] = intent
         return headers
+
+    def models_headers(self) -> dict[str, str]:
+        """Headers of ``GET /models``, as the reference sends them: ``X-Initiator: user``,
+        the session id as ``X-Interaction-Id``, no session / task / interaction-type header."""
+        return {
+            "Copilot-Integration-Id": self.integration_id,
+            "Editor-Version": self.editor_version,
+            "X-GitHub-Api-Version": self.api_version,
+            "Copilot-Harness-Id": HARNESS_ID,
+            "User-Agent": self.user_agent,
+            "Openai-Intent": OPENAI_INTENT,
+            "X-Initiator": "user",
+            "X-Interaction-Id": SESSION_ID,
+            "X-Client-Machine-Id": machine_id(),
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+        }
 
 
 def current(env: Mapping[str, str] | None = None) -> CopilotIdentity:

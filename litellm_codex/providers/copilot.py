@@ -26,6 +26,7 @@ from litellm_codex.errors import UpstreamError, to_litellm
 from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
 from litellm_codex.translate import _litellm_anthropic
 from litellm_codex.translate.copilot_chat import (
+    VALIDATED_TOOL_CHOICE_VENDORS,
     CopilotChatStreamTranslator,
     build_chat_request,
     parse_chat_response,
@@ -35,7 +36,7 @@ from litellm_codex.translate.copilot_messages import (
     MessagesStreamTranslator,
     build_messages_request,
 )
-from litellm_codex.translate.request import COPILOT_RESPONSES_PROFILE, build_responses_request
+from litellm_codex.translate.copilot_responses import build_copilot_responses_request
 from litellm_codex.translate.stream import ResponsesStreamTranslator
 
 __all__ = ["DEFAULT_API_BASE", "CopilotProvider"]
@@ -82,11 +83,22 @@ def route_for(model: str, entries: Mapping[str, Mapping[str, Any]]) -> str:
     return CHAT
 
 
-def _max_output(model: str, entries: Mapping[str, Mapping[str, Any]]) -> int | None:
-    info = entries.get(model) or {}
+def _max_output(info: Mapping[str, Any]) -> int | None:
     limits = (info.get("capabilities") or {}).get("limits") or {}
     value = limits.get("max_output_tokens")
     return value if isinstance(value, int) and value > 0 else None
+
+
+def _efforts(info: Mapping[str, Any]) -> list[str] | None:
+    """The model's ``/models`` reasoning efforts (``None`` when it lists none)."""
+    levels = _supports(info).get("reasoning_effort")
+    return [str(x) for x in levels] if isinstance(levels, list) and levels else None
+
+
+def _supports(info: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The model's ``/models`` ``capabilities.supports`` (``{}`` when unknown)."""
+    supports = (info.get("capabilities") or {}).get("supports")
+    return supports if isinstance(supports, Mapping) else {}
 
 
 class CopilotProvider(BaseProvider):
@@ -133,7 +145,7 @@ class CopilotProvider(BaseProvider):
         if learnt is not None:  # no /models lookup for a route an answer taught us
             return self._plan(ctx, base, learnt)
         entries = self._entries(base, access, ctx.deadline.remaining())
-        return self._plan(ctx, base, route_for(ctx.model, entries), _max_output(ctx.model, entries))
+        return self._plan(ctx, base, route_for(ctx.model, entries))
 
     async def abuild_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
         base = self.api_base(ctx.api_base, access)
@@ -141,7 +153,7 @@ class CopilotProvider(BaseProvider):
         if learnt is not None:
             return self._plan(ctx, base, learnt)
         entries = await self._aentries(base, access, ctx.deadline.remaining())
-        return self._plan(ctx, base, route_for(ctx.model, entries), _max_output(ctx.model, entries))
+        return self._plan(ctx, base, route_for(ctx.model, entries))
 
     def on_error(
         self, err: UpstreamError, ctx: CallContext, call: UpstreamCall
@@ -261,18 +273,27 @@ class CopilotProvider(BaseProvider):
 
     # -- planning ---------------------------------------------------------------------
 
-    def _plan(
-        self, ctx: CallContext, base: str, route: str, max_output: int | None = None
-    ) -> UpstreamCall:
+    def _model_info(self, base: str, model: str) -> Mapping[str, Any]:
+        """The model's cached ``/models`` entry (``{}`` when unknown; no I/O)."""
+        with self._models_lock:
+            cached = self._models.get(base)
+        return (cached[1].get(model) if cached else None) or {}
+
+    def _plan(self, ctx: CallContext, base: str, route: str) -> UpstreamCall:
         self._last_base = base
         meta = {"route": route, "base": base}
+        info = self._model_info(base, ctx.model)
         if route == MESSAGES:
             # No Openai-Intent on /v1/messages; anthropic-version instead (reference §2).
             headers = request_headers(ctx.messages, caller_headers=ctx.headers, intent=None)
             headers.setdefault("anthropic-version", copilot_identity.ANTHROPIC_VERSION)
             headers["Accept"] = "text/event-stream"
             messages_body = build_messages_request(
-                ctx.model, ctx.messages, ctx.optional_params, max_output_tokens=max_output
+                ctx.model,
+                ctx.messages,
+                ctx.optional_params,
+                max_output_tokens=_max_output(info),
+                supports=_supports(info),
             )
             return UpstreamCall(
                 url=base + MESSAGES,
@@ -285,8 +306,8 @@ class CopilotProvider(BaseProvider):
             )
         headers = request_headers(ctx.messages, caller_headers=ctx.headers)
         if route == RESPONSES:
-            built = build_responses_request(
-                ctx.model, ctx.messages, ctx.optional_params, profile=COPILOT_RESPONSES_PROFILE
+            built = build_copilot_responses_request(
+                ctx.model, ctx.messages, ctx.optional_params, supports=_supports(info)
             )
             headers["Accept"] = "text/event-stream"
             return UpstreamCall(
@@ -298,7 +319,14 @@ class CopilotProvider(BaseProvider):
                 dropped=built.dropped,
                 meta=meta,
             )
-        chat = build_chat_request(ctx.model, ctx.messages, ctx.optional_params, stream=ctx.stream)
+        chat = build_chat_request(
+            ctx.model,
+            ctx.messages,
+            ctx.optional_params,
+            stream=ctx.stream,
+            validated_tools=str(info.get("vendor") or "") in VALIDATED_TOOL_CHOICE_VENDORS,
+            reasoning_efforts=_efforts(info),
+        )
         ids = chat.tool_call_ids
         if ctx.stream:
             headers["Accept"] = "text/event-stream"
@@ -316,7 +344,7 @@ class CopilotProvider(BaseProvider):
     # -- model list -------------------------------------------------------------------
 
     def _models_headers(self, access: Access) -> dict[str, str]:
-        return {**request_headers([]), **access.headers}
+        return {**copilot_identity.current().models_headers(), **access.headers}
 
     def _fresh(self, base: str) -> dict[str, dict[str, Any]] | None:
         with self._models_lock:
@@ -388,7 +416,7 @@ class CopilotProvider(BaseProvider):
             return UpstreamCall(
                 url=base + "/models",
                 body={},
-                headers=request_headers([]),
+                headers=copilot_identity.current().models_headers(),
                 stream=False,
                 method="GET",
             )

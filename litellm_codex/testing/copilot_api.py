@@ -32,9 +32,19 @@ choice is marked *simulator decision*. Each request is checked in this order:
 4. the model: unknown or not enabled by policy -> 400 ``model_not_supported``; a chat call
    for a model whose ``supported_endpoints`` lack ``/chat/completions`` -> 400
    ``unsupported_api_for_model`` (and the same for ``/responses``);
-5. images without ``Copilot-Vision-Request: true`` -> 400; ``max_tokens`` on a GPT-5 or
-   o-series model -> 400 "Use 'max_completion_tokens' instead" (§3.5); a tool call id over
-   64 characters -> 400 (§3.6 quirk 6, wording a simulator decision).
+5. images without ``Copilot-Vision-Request: true`` -> 400; ``max_tokens`` on an OpenAI
+   reasoning model (an OpenAI-vendor catalog entry that lists ``reasoning_effort``) -> 400
+   "Use 'max_completion_tokens' instead" (§3.5); a tool call id over 64 characters -> 400
+   (§3.6 quirk 6, wording a simulator decision);
+6. on ``/v1/messages``, a thinking configuration the model's catalog entry does not have:
+   ``thinking.type: adaptive`` without ``adaptive_thinking``, ``enabled`` without
+   ``thinking``, an ``output_config.effort`` outside its ``reasoning_effort`` list -> 400
+   (Anthropic's refusals; wording a simulator decision).
+
+Per-model behaviour comes from the catalog (:func:`copilot_model` entries, overridable per
+simulator), never from the package under test: the simulator imports nothing of it, and
+the reference client's identity values it expects are its own copy
+(:data:`REFERENCE_IDENTITY`).
 
 The default responder reuses :func:`litellm_codex.testing.codex_backend.plan_reply`, so
 both simulators answer alike: ``"echo: <last user text>"``; ``call <name>`` (several with
@@ -76,7 +86,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from litellm_codex import copilot_identity
 from litellm_codex.testing._server import (
     DROP,
     Request,
@@ -97,6 +106,7 @@ from litellm_codex.testing.codex_backend import (
 __all__ = [
     "DEFAULT_MIN_EDITOR_VERSIONS",
     "DEMO_MODELS",
+    "REFERENCE_IDENTITY",
     "CopilotApi",
     "CopilotApiSimulator",
     "Fault",
@@ -141,6 +151,8 @@ def copilot_model(
     parallel_tool_calls: bool = True,
     structured_outputs: bool = False,
     reasoning_effort: Sequence[str] = (),
+    adaptive_thinking: bool = False,
+    thinking_budget: tuple[int, int] | None = None,
     premium: bool = False,
     multiplier: float = 0,
     policy: str | None = "enabled",
@@ -169,6 +181,14 @@ def copilot_model(
             supports["structured_outputs"] = True
         if reasoning_effort:
             supports["reasoning_effort"] = list(reasoning_effort)
+        if adaptive_thinking:
+            supports["adaptive_thinking"] = True
+        if thinking_budget is not None:
+            supports.update(
+                thinking=True,
+                min_thinking_budget=thinking_budget[0],
+                max_thinking_budget=thinking_budget[1],
+            )
     else:
         supports = {"dimensions": True}
         limits = {"max_inputs": 512}
@@ -256,6 +276,24 @@ _DEFAULT_MODELS: tuple[JSON, ...] = (
         context=200_000,
         max_output=16_000,
         max_prompt=128_000,
+        thinking_budget=(1024, 32_000),
+        premium=True,
+        multiplier=1,
+        category="powerful",
+    ),
+    # Adaptive thinking with an effort (`output_config.effort`), as the reference sends it
+    # to its Claude model (reference-clients-2026-11.md §2).
+    copilot_model(
+        "claude-sonnet-4.6",
+        name="Claude Sonnet 4.6",
+        vendor="Anthropic",
+        endpoints=("/chat/completions", "/v1/messages"),
+        context=200_000,
+        max_output=32_000,
+        max_prompt=128_000,
+        reasoning_effort=("low", "medium", "high"),
+        adaptive_thinking=True,
+        thinking_budget=(1024, 32_000),
         premium=True,
         multiplier=1,
         category="powerful",
@@ -309,6 +347,8 @@ _DEFAULT_MODELS: tuple[JSON, ...] = (
         context=128_000,
         max_output=64_000,
         max_prompt=108_000,
+        # The reference sends it `reasoning_effort: "medium"` (reference-clients-2026-11.md §2).
+        reasoning_effort=("low", "medium", "high"),
         premium=True,
         multiplier=1,
         preview=True,
@@ -457,15 +497,19 @@ def malformed(after: int = 1) -> Fault:
 # =====================================================================================
 
 
+#: What the reference client, the GitHub Copilot CLI 1.0.102, sends (captured 2026-11-30,
+#: reference-clients-2026-11.md §2). The simulator's own copy: it checks the product's
+#: identity, so it must not take its values from it.
+REFERENCE_IDENTITY: Mapping[str, str] = {
+    "Editor-Version": "copilot/1.0.102",
+    "Copilot-Integration-Id": "copilot-developer-cli",
+    "X-GitHub-Api-Version": "2026-08-01",
+}
+
+
 def valid_headers(copilot_token: str, **extra: str) -> dict[str, str]:
     """The minimal headers the simulator accepts, for tests that call it by hand."""
-    return {
-        "Authorization": f"Bearer {copilot_token}",
-        "Editor-Version": copilot_identity.EDITOR_VERSION,
-        "Copilot-Integration-Id": copilot_identity.INTEGRATION_ID,
-        "X-GitHub-Api-Version": copilot_identity.API_VERSION,
-        **extra,
-    }
+    return {"Authorization": f"Bearer {copilot_token}", **REFERENCE_IDENTITY, **extra}
 
 
 def _version_key(text: str) -> tuple[int, ...]:
@@ -488,8 +532,14 @@ def _text(status_code: int, text: str) -> Response:
 
 
 _IMAGE_TYPES = ("image_url", "input_image", "image")
-# GPT-5 and o-series refuse max_tokens on chat (§3.5).
-_REASONING_MODEL = re.compile(r"^(o\d|gpt-5)", re.IGNORECASE)
+_OPENAI_VENDORS = frozenset({"OpenAI", "Azure OpenAI"})
+
+
+def _refuses_max_tokens(model: JSON) -> bool:
+    """OpenAI's reasoning models (GPT-5, o-series) refuse ``max_tokens`` on chat (§3.5):
+    from the catalog, an OpenAI model that lists reasoning efforts."""
+    supports = model.get("capabilities", {}).get("supports", {})
+    return str(model.get("vendor")) in _OPENAI_VENDORS and bool(supports.get("reasoning_effort"))
 
 
 def _has_images(items: Any) -> bool:
@@ -560,6 +610,8 @@ def _chat_to_responses_body(body: JSON, *, reasoning: bool) -> JSON:
         if isinstance(t, dict) and isinstance(t.get("function"), dict)
     ]
     choice = body.get("tool_choice")
+    if choice == "validated":  # Gemini's mode: `auto` with schema-checked calls (§2)
+        choice = "auto"
     if isinstance(choice, dict) and isinstance(choice.get("function"), dict):
         choice = {"type": "function", "name": choice["function"].get("name")}
     out: JSON = {"input": items, "tools": tools, "tool_choice": choice}
@@ -864,7 +916,7 @@ class CopilotApi:
         problem = self._vision_problem(request, messages)
         if problem is not None:
             return problem
-        if "max_tokens" in body and _REASONING_MODEL.match(model["id"]):
+        if "max_tokens" in body and _refuses_max_tokens(model):
             return _error(
                 400,
                 "Unsupported parameter: 'max_tokens' is not supported with this model. "
@@ -1043,7 +1095,7 @@ class CopilotApi:
             return _anthropic_error(
                 400, "missing required Copilot-Vision-Request header for vision requests"
             )
-        problem = _thinking_problem(body)
+        problem = _thinking_config_problem(body, model) or _thinking_problem(body)
         if problem is not None:
             return problem
         self._count_premium(request, model)
@@ -1420,6 +1472,32 @@ def _has_anthropic_images(messages: list[Any]) -> bool:
         if isinstance(message, dict)
         for block in _blocks(message.get("content"))
     )
+
+
+def _thinking_config_problem(body: JSON, model: JSON) -> Response | None:
+    """Anthropic's refusals of a thinking configuration the model does not have, read from
+    the model's catalog entry (``adaptive_thinking``, ``thinking``, ``reasoning_effort``)."""
+    supports = model.get("capabilities", {}).get("supports", {})
+    thinking = body.get("thinking")
+    kind = thinking.get("type") if isinstance(thinking, dict) else None
+    if kind == "adaptive" and not supports.get("adaptive_thinking"):
+        return _anthropic_error(
+            400, f"thinking.type: adaptive thinking is not supported on {model['id']}"
+        )
+    if kind == "enabled" and not supports.get("thinking"):
+        return _anthropic_error(
+            400, f"thinking: extended thinking is not supported on {model['id']}"
+        )
+    config = body.get("output_config")
+    effort = config.get("effort") if isinstance(config, dict) else None
+    levels = supports.get("reasoning_effort") or []
+    if effort is not None and effort not in levels:
+        return _anthropic_error(
+            400,
+            f"output_config.effort: {effort!r} is not supported on {model['id']}"
+            + (f"; use one of {', '.join(levels)}" if levels else ""),
+        )
+    return None
 
 
 def _thinking_problem(body: JSON) -> Response | None:

@@ -30,13 +30,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from litellm_codex import copilot_identity
-from litellm_codex.errors import StreamError, UpstreamError, parse_error_body
+from litellm_codex.errors import ConfigurationError, StreamError, UpstreamError, parse_error_body
 from litellm_codex.translate.chat import (
     ChatDelta,
     ChatFinish,
@@ -53,6 +52,7 @@ __all__ = [
     "MAX_TOOL_CALL_ID_LENGTH",
     "OPAQUE_SIGNATURE_PREFIX",
     "REASONING_MODEL_DROPPED_PARAMS",
+    "VALIDATED_TOOL_CHOICE_VENDORS",
     "BuiltChatRequest",
     "CopilotChatStreamTranslator",
     "build_chat_request",
@@ -63,6 +63,7 @@ __all__ = [
     "request_headers",
     "restore_tool_call_id",
     "shorten_tool_call_id",
+    "user_turn",
     "uses_max_completion_tokens",
 ]
 
@@ -187,6 +188,13 @@ class BuiltChatRequest:
     tool_call_ids: dict[str, str] = field(default_factory=dict)
 
 
+#: ``/models`` vendors whose tool calls the reference asks to have validated:
+#: ``tool_choice: "validated"`` on Gemini's chat requests (reference-clients-2026-11.md §2).
+#: It is Gemini's function-calling mode ``VALIDATED``: the model chooses between text and
+#: tool calls as with ``auto``, and a tool call is constrained to the tool's schema.
+VALIDATED_TOOL_CHOICE_VENDORS: frozenset[str] = frozenset({"Google"})
+
+
 def uses_max_completion_tokens(model: str) -> bool:
     """Whether ``model`` wants ``max_completion_tokens`` instead of ``max_tokens``."""
     return bool(_REASONING_MODEL.match(model))
@@ -198,6 +206,8 @@ def build_chat_request(
     params: Mapping[str, Any],
     *,
     stream: bool,
+    validated_tools: bool = False,
+    reasoning_efforts: Sequence[str] | None = None,
 ) -> BuiltChatRequest:
     """The body for ``POST {api}/chat/completions``.
 
@@ -205,7 +215,17 @@ def build_chat_request(
     (system messages stay ``system``: LiteLLM's built-in provider turned them into
     ``assistant`` messages, §5.4) except for over-long tool call ids. ``params`` are the
     OpenAI parameters the caller set; ``None`` values count as unset.
+    ``validated_tools`` (a vendor in :data:`VALIDATED_TOOL_CHOICE_VENDORS`): with tools and
+    no ``tool_choice`` from the caller, ``tool_choice: "validated"``, as the reference sends.
+    ``reasoning_efforts``: the model's ``/models`` ``supports.reasoning_effort``; a caller's
+    effort outside it is refused before sending (unknown or unlisted: passed through).
     """
+    effort = params.get("reasoning_effort")
+    if reasoning_efforts and isinstance(effort, str) and effort not in reasoning_efforts:
+        raise ConfigurationError(
+            f"reasoning_effort={effort!r} is not supported by this model; it takes "
+            + ", ".join(repr(level) for level in reasoning_efforts)
+        )
     id_map: dict[str, str] = {}
     out_messages = [_shorten_ids_in_message(m, id_map) for m in messages]
     reasoning_model = uses_max_completion_tokens(model)
@@ -230,6 +250,8 @@ def build_chat_request(
     if reasoning_model and "max_tokens" in body:
         limit = body.pop("max_tokens")
         body.setdefault("max_completion_tokens", limit)
+    if validated_tools and body.get("tools") and body.get("tool_choice") is None:
+        body["tool_choice"] = "validated"
 
     body["stream"] = stream
     if stream:
@@ -354,26 +376,46 @@ def initiator(messages: Sequence[Mapping[str, Any]]) -> str:
     return "agent"
 
 
+def user_turn(messages: Sequence[Mapping[str, Any]]) -> str:
+    """The conversation up to its latest user prompt, serialised: what names the user turn
+    (:func:`litellm_codex.copilot_identity.turn_ids`). The same on the prompt's request and
+    on its tool follow-ups (they only append to it); ``""`` when there is no prompt yet."""
+    end = 0
+    for i, message in enumerate(messages):
+        if message.get("role") == "user" and _has_real_content(message.get("content")):
+            end = i + 1
+    prefix = [[m.get("role"), _without_cache_control(m.get("content"))] for m in messages[:end]]
+    return json.dumps(prefix, sort_keys=True, default=str) if prefix else ""
+
+
+def _without_cache_control(content: Any) -> Any:
+    # Claude Code moves its cache breakpoint to the newest message on every request: the
+    # prompt's parts are the same, their `cache_control` is not.
+    if isinstance(content, list):
+        return [
+            {k: v for k, v in p.items() if k != "cache_control"} if isinstance(p, Mapping) else p
+            for p in content
+        ]
+    return content
+
+
 def request_headers(
     messages: Sequence[Mapping[str, Any]],
     *,
     has_images: bool | None = None,
     caller_headers: Mapping[str, str] | None = None,
-    request_id: Callable[[], str] = lambda: str(uuid.uuid4()),
     intent: str | None = copilot_identity.OPENAI_INTENT,
 ) -> dict[str, str]:
     """Copilot request headers, without ``Authorization`` (the credential source adds it).
 
     ``has_images`` defaults to scanning ``messages``. ``caller_headers`` (the caller's
     ``extra_headers``) win over ours, name for name and case-insensitively, so a caller
-    can set its own ``X-Initiator``. ``request_id`` makes ``X-Request-Id`` (a fresh uuid per
-    request; replaceable for tests).
+    can set its own ``X-Initiator`` or ids.
     """
     who = initiator(messages)
     headers: dict[str, str] = {
-        **copilot_identity.current().api_headers(intent=intent),
+        **copilot_identity.current().api_headers(intent=intent, turn=user_turn(messages)),
         "Content-Type": "application/json",
-        "X-Request-Id": request_id(),
         "X-Initiator": who,
         # Paired with X-Initiator, as the reference sends them (reference-clients §2).
         "X-Interaction-Type": f"conversation-{who}",

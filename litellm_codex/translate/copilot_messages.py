@@ -14,6 +14,23 @@ Claude requires.
 
 Calls are always streamed (``stream: true``); a non-stream call aggregates the stream, as
 the ``/responses`` route does.
+
+Two things are added the way the reference client sends them (reference-clients-2026-11.md
+§2, the golden requests in ``tests/conformance/golden/copilot``):
+
+- **Prompt caching**: the last system block and the last block of the last message get
+  ``cache_control: {"type": "ephemeral"}`` (the reference marks its system blocks and the
+  newest message), so a conversation's prefix is read from the cache on the next turn. Only
+  when the caller set no ``cache_control`` anywhere: a caller's own breakpoints are kept as
+  they are and none are added to them (Anthropic allows at most four).
+- **Reasoning**, only when the caller asks for it (``reasoning_effort``; a caller's
+  ``thinking`` goes through LiteLLM's mapping as given): for a model whose ``/models``
+  capabilities list ``adaptive_thinking``, the reference's shape,
+  ``thinking: {"type": "adaptive", "display": "summarized"}`` with
+  ``output_config: {"effort": ...}``; for other models LiteLLM's mapping (a thinking
+  budget). The reference turns adaptive thinking on for every turn (effort ``medium``); we
+  do not when the caller did not ask: a LiteLLM caller of a Claude model without
+  ``reasoning_effort`` gets what Anthropic's API gives, no thinking.
 """
 
 from __future__ import annotations
@@ -22,7 +39,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from litellm_codex.errors import StreamError
+from litellm_codex.errors import ConfigurationError, StreamError
 from litellm_codex.translate import _litellm_anthropic
 from litellm_codex.translate.chat import ChatDelta, ChatFinish, ToolCallDelta, Usage
 from litellm_codex.translate.copilot_chat import (
@@ -84,18 +101,29 @@ class BuiltMessagesRequest:
     dropped: tuple[str, ...] = ()
 
 
+#: The reference's adaptive thinking (reference-clients-2026-11.md §2, golden requests).
+ADAPTIVE_THINKING: Mapping[str, str] = {"type": "adaptive", "display": "summarized"}
+#: The reference's prompt-cache breakpoint.
+EPHEMERAL: Mapping[str, str] = {"type": "ephemeral"}
+#: Blocks that cannot carry ``cache_control`` (Anthropic refuses it on thinking blocks).
+_UNCACHEABLE = frozenset({"thinking", "redacted_thinking"})
+
+
 def build_messages_request(
     model: str,
     messages: Sequence[Mapping[str, Any]],
     params: Mapping[str, Any],
     *,
     max_output_tokens: int | None = None,
+    supports: Mapping[str, Any] | None = None,
 ) -> BuiltMessagesRequest:
     """The body for ``POST {api}/v1/messages``.
 
     ``max_output_tokens`` (the model's limit from ``/models``) is the ``max_tokens`` when the
-    caller set none; Anthropic requires one.
+    caller set none; Anthropic requires one. ``supports`` is the model's ``/models``
+    ``capabilities.supports`` (``adaptive_thinking``, ``reasoning_effort``).
     """
+    supports = supports or {}
     supported = MESSAGES_PARAMS & _litellm_anthropic.supported_params(model)
     sent: dict[str, Any] = {}
     dropped: list[str] = []
@@ -108,15 +136,79 @@ def build_messages_request(
             sent[name] = value
         else:
             dropped.append(name)
+    effort = _adaptive_effort(sent, supports)
+    if effort is not None:
+        del sent["reasoning_effort"]  # not LiteLLM's budget mapping: the reference's shape
     if "max_tokens" not in sent and "max_completion_tokens" not in sent and max_output_tokens:
         sent["max_tokens"] = max_output_tokens
     body = _litellm_anthropic.anthropic_body(model, [_claude_only(m) for m in messages], sent)
     body["model"] = model
     body["stream"] = True
+    if effort:
+        body["thinking"] = dict(ADAPTIVE_THINKING)
+        body["output_config"] = {**(body.get("output_config") or {}), "effort": effort}
+    add_cache_breakpoints(body)
     extra = params.get("extra_body")
     if isinstance(extra, Mapping):
         body.update(extra)
     return BuiltMessagesRequest(body=body, dropped=tuple(sorted(dropped)))
+
+
+def _adaptive_effort(sent: Mapping[str, Any], supports: Mapping[str, Any]) -> str | None:
+    """The ``output_config.effort`` for the caller's ``reasoning_effort`` on a model with
+    adaptive thinking (``""``: the caller turned reasoning off), else ``None``."""
+    effort = sent.get("reasoning_effort")
+    if not isinstance(effort, str) or not supports.get("adaptive_thinking"):
+        return None
+    if effort == "none" or "thinking" in sent:
+        return "" if effort == "none" else None
+    levels = supports.get("reasoning_effort")
+    if isinstance(levels, list) and levels and effort not in levels:
+        raise ConfigurationError(
+            f"reasoning_effort={effort!r} is not supported by this model; it takes "
+            + ", ".join(repr(level) for level in levels)
+        )
+    return effort
+
+
+def _has_cache_control(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return "cache_control" in value or any(_has_cache_control(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_cache_control(v) for v in value)
+    return False
+
+
+def _mark_last(blocks: list[Any]) -> None:
+    """``cache_control`` on the last block that can carry one (not a thinking block or an
+    empty text, which Anthropic refuses)."""
+    for block in reversed(blocks):
+        if not isinstance(block, dict) or block.get("type") in _UNCACHEABLE:
+            continue
+        if block.get("type") == "text" and not str(block.get("text") or "").strip():
+            continue
+        block["cache_control"] = dict(EPHEMERAL)
+        return
+
+
+def add_cache_breakpoints(body: dict[str, Any]) -> None:
+    """The reference's prompt-cache breakpoints (the last system block, the last block of
+    the last message), unless the caller placed its own anywhere in the body."""
+    if _has_cache_control([body.get("system"), body.get("messages"), body.get("tools")]):
+        return
+    system = body.get("system")
+    if isinstance(system, str) and system.strip():
+        body["system"] = system = [{"type": "text", "text": system}]
+    if isinstance(system, list):
+        _mark_last(system)
+    messages = body.get("messages")
+    if isinstance(messages, list) and messages and isinstance(messages[-1], dict):
+        last = messages[-1]
+        content = last.get("content")
+        if isinstance(content, str) and content.strip():
+            last["content"] = content = [{"type": "text", "text": content}]
+        if isinstance(content, list):
+            _mark_last(content)
 
 
 def _claude_only(message: Mapping[str, Any]) -> Mapping[str, Any]:

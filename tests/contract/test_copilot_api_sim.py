@@ -217,7 +217,7 @@ def test_request_headers_are_recorded_and_echoed(
     sim: CopilotApiSimulator, client: httpx.Client
 ) -> None:
     messages = [user("hi")]
-    headers = request_headers(messages, request_id=lambda: "req-123")
+    headers = {**request_headers(messages), "X-Request-Id": "req-123"}
     response = client.post(
         "/chat/completions", json={"model": "gpt-4o", "messages": messages}, headers=headers
     )
@@ -226,6 +226,7 @@ def test_request_headers_are_recorded_and_echoed(
     seen = sim.api.last().headers
     assert seen["x-initiator"] == "user"
     assert seen["x-request-id"] == "req-123"
+    assert seen["x-interaction-id"] == headers["X-Interaction-Id"]
     assert seen["openai-intent"] == "conversation-agent"
     assert "copilot-vision-request" not in seen
 
@@ -883,6 +884,53 @@ def test_messages_refuses_a_forged_or_missing_thinking_block(client: httpx.Clien
         assert response.status_code == 400
         assert needle in response.json()["error"]["message"]
     assert client.post("/v1/messages", json={"model": "claude-sonnet-4.5"}).status_code == 400
+
+
+def test_messages_refuses_thinking_the_model_does_not_have(
+    sim: CopilotApiSimulator, client: httpx.Client
+) -> None:
+    """From the catalog: adaptive thinking and its effort only where the entry lists them."""
+    adaptive = {"thinking": {"type": "adaptive"}, "output_config": {"effort": "medium"}}
+    refused = client.post("/v1/messages", json=_messages_body(**adaptive))  # claude-sonnet-4.5
+    assert refused.status_code == 400
+    assert "adaptive" in refused.json()["error"]["message"]
+    ok = client.post("/v1/messages", json=_messages_body(model="claude-sonnet-4.6", **adaptive))
+    assert ok.status_code == 200, ok.text
+    too_much = {**adaptive, "output_config": {"effort": "xhigh"}}
+    refused = client.post(
+        "/v1/messages", json=_messages_body(model="claude-sonnet-4.6", **too_much)
+    )
+    assert refused.status_code == 400
+    assert "low, medium, high" in refused.json()["error"]["message"]
+    # A catalog entry changed by the test changes the answer: no model-name rules.
+    entry = sim.api.model("claude-sonnet-4.5")
+    assert entry is not None
+    entry["capabilities"]["supports"].update(
+        adaptive_thinking=True, reasoning_effort=["low", "medium", "high"]
+    )
+    assert client.post("/v1/messages", json=_messages_body(**adaptive)).status_code == 200
+
+
+def test_max_tokens_rule_follows_the_catalog(
+    sim: CopilotApiSimulator, client: httpx.Client
+) -> None:
+    entry = sim.api.model("gpt-5-mini")
+    assert entry is not None
+    del entry["capabilities"]["supports"]["reasoning_effort"]
+    assert chat(client, "gpt-5-mini", [user("hi")], max_tokens=2).status_code == 200
+
+
+def test_gemini_validated_tool_choice_is_served(client: httpx.Client) -> None:
+    tool = {"type": "function", "function": {"name": "get_time", "parameters": {}}}
+    response = chat(
+        client,
+        "gemini-3-pro-preview",
+        [user("call get_time")],
+        tools=[tool],
+        tool_choice="validated",
+    )
+    assert response.status_code == 200, response.text
+    assert parse_chat_response(response.json()).tool_calls[0].name == "get_time"
 
 
 def test_models_list_v1_messages_for_claude(client: httpx.Client) -> None:

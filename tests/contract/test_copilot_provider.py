@@ -179,8 +179,15 @@ def test_headers_and_system_messages(sim: CopilotSimulator) -> None:
         [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "x"}],
     )
     request = sim.api.calls("/chat/completions")[-1]
-    for name in ("user-agent", "x-request-id", "x-client-session-id"):
+    for name in (
+        "user-agent",
+        "x-client-session-id",
+        "x-client-machine-id",
+        "x-interaction-id",
+        "x-agent-task-id",
+    ):
         assert request.headers.get(name), name
+    assert "x-request-id" not in request.headers  # the reference sends none
     # The reference client's identity (reference-clients-2026-11.md §2).
     assert request.headers["editor-version"] == "copilot/1.0.102"
     assert request.headers["copilot-integration-id"] == "copilot-developer-cli"
@@ -407,6 +414,36 @@ def test_claude_thinking_signatures_round_trip(sim: CopilotSimulator, mode: str)
     assert sim.api.last("/v1/messages").headers["x-initiator"] == "agent"
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_claude_adaptive_thinking_and_cache_breakpoints(sim: CopilotSimulator, mode: str) -> None:
+    """A model whose ``/models`` entry lists ``adaptive_thinking``: the reference's
+    ``thinking`` / ``output_config`` when the caller asks, nothing when it does not; the
+    reference's cache breakpoints either way; the thinking block replayed next turn."""
+    first = [
+        {"role": "system", "content": "Be terse."},
+        {"role": "user", "content": "call get_weather"},
+    ]
+    plain = run(mode, "claude-sonnet-4.6", first, tools=TOOLS)
+    assert plain["finish"] == "tool_calls" and not plain["reasoning"]
+    body = sim.api.last("/v1/messages").json()
+    assert "thinking" not in body and "output_config" not in body
+    assert body["system"][-1]["cache_control"] == {"type": "ephemeral"}
+    assert body["messages"][-1]["content"][-1]["cache_control"] == {"type": "ephemeral"}
+
+    answer = run(mode, "claude-sonnet-4.6", first, tools=TOOLS, reasoning_effort="low")
+    body = sim.api.last("/v1/messages").json()
+    assert body["thinking"] == {"type": "adaptive", "display": "summarized"}
+    assert body["output_config"] == {"effort": "low"}
+    assert answer["reasoning"]
+    follow_up = _follow_up(first, answer, as_object=mode == "acompletion")
+    run(mode, "claude-sonnet-4.6", follow_up, tools=TOOLS, reasoning_effort="low")
+    body = sim.api.last("/v1/messages").json()
+    assert body["messages"][1]["content"][0]["type"] == "thinking"
+    assert body["messages"][-1]["content"][-1]["type"] == "tool_result"
+    assert body["messages"][-1]["content"][-1]["cache_control"] == {"type": "ephemeral"}
+    assert "cache_control" not in body["messages"][0]["content"][-1]
+
+
 def test_claude_follow_up_without_thinking_is_refused(sim: CopilotSimulator) -> None:
     """What the echo is for: the simulator, like Anthropic, refuses a tool turn whose
     thinking block was dropped."""
@@ -526,3 +563,15 @@ def test_stale_model_list_messages_route_falls_back_to_chat(sim: CopilotSimulato
         assert run("completion", "gpt-4o", [{"role": "user", "content": "hi"}])["content"]
     assert len(sim.api.calls("/v1/messages")) == 1
     assert len(sim.api.calls("/chat/completions")) == 2
+
+
+@pytest.mark.parametrize("model", ["claude-sonnet-4.6", "gpt-5.2", "gemini-3-pro-preview"])
+def test_effort_a_model_does_not_list_is_refused_before_sending(
+    sim: CopilotSimulator, model: str
+) -> None:
+    """On every route, from the model's ``/models`` ``reasoning_effort`` list."""
+    run("completion", model, [{"role": "user", "content": "warm up"}])  # /models cached
+    before = len(sim.api.requests)
+    with pytest.raises(litellm.BadRequestError, match="is not supported by this model"):
+        run("completion", model, [{"role": "user", "content": "hi"}], reasoning_effort="max")
+    assert len(sim.api.requests) == before

@@ -8,6 +8,7 @@ with every tool call on index 0, Gemini with `reasoning_text`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -793,7 +794,7 @@ def test_initiator_across_a_tool_loop() -> None:
 
 
 def test_headers_static_and_generated() -> None:
-    headers = request_headers([{"role": "user", "content": "hi"}], request_id=lambda: "req-1")
+    headers = request_headers([{"role": "user", "content": "hi"}])
     # The reference client's identity (reference-clients-2026-11.md §2).
     assert headers["Editor-Version"] == "copilot/1.0.102"
     assert headers["Copilot-Integration-Id"] == "copilot-developer-cli"
@@ -803,17 +804,57 @@ def test_headers_static_and_generated() -> None:
     assert "Editor-Plugin-Version" not in headers
     assert headers["Openai-Intent"] == "conversation-agent"
     assert headers["X-Interaction-Type"] == "conversation-user"
-    assert headers["X-Request-Id"] == "req-1"
+    # The reference's correlation ids, and no per-request id.
+    assert "X-Request-Id" not in headers
+    for name in ("X-Client-Session-Id", "X-Client-Machine-Id", "X-Interaction-Id"):
+        assert len(headers[name]) == 36, name
+    assert headers["X-Agent-Task-Id"] != headers["X-Interaction-Id"]
     assert headers["Content-Type"] == "application/json"
     assert "Copilot-Vision-Request" not in headers
     assert "Authorization" not in headers
 
 
-def test_request_id_is_fresh_per_request() -> None:
-    first = request_headers([])["X-Request-Id"]
-    second = request_headers([])["X-Request-Id"]
-    assert first != second
-    assert len(first) == 36
+def test_turn_ids_last_for_a_user_turn() -> None:
+    """X-Interaction-Id / X-Agent-Task-Id: the same on a prompt's request and its tool
+    follow-ups (as the reference sends them), new for the next prompt."""
+    ids = ("X-Interaction-Id", "X-Agent-Task-Id")
+    convo: list[dict[str, Any]] = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "weather?"},
+    ]
+    first = [request_headers(convo)[n] for n in ids]
+    convo += [
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "c", "type": "function"}]},
+        {"role": "tool", "tool_call_id": "c", "content": "sunny"},
+    ]
+    assert [request_headers(convo)[n] for n in ids] == first
+    convo += [{"role": "assistant", "content": "sunny"}, {"role": "user", "content": "thanks"}]
+    second = [request_headers(convo)[n] for n in ids]
+    assert second[0] != first[0] and second[1] != first[1]
+    # A cache breakpoint moved off the prompt (Claude Code does that) keeps the turn.
+    marked = [{"type": "text", "text": "weather?", "cache_control": {"type": "ephemeral"}}]
+    unmarked = [{"type": "text", "text": "weather?"}]
+    assert (
+        request_headers([{"role": "user", "content": marked}])["X-Interaction-Id"]
+        == (request_headers([{"role": "user", "content": unmarked}])["X-Interaction-Id"])
+    )
+    other = [{"role": "user", "content": "something else"}]
+    assert request_headers(other)["X-Interaction-Id"] not in (first[0], second[0])
+    # Keyed hashes: nothing of the conversation in them.
+    assert all(re.fullmatch(r"[0-9a-f-]{36}", v) for v in first + second)
+
+
+def test_machine_and_session_ids_are_stable() -> None:
+    one, two = request_headers([]), request_headers([{"role": "user", "content": "x"}])
+    for name in ("X-Client-Machine-Id", "X-Client-Session-Id"):
+        assert one[name] == two[name]
+    assert one["X-Client-Machine-Id"] != one["X-Client-Session-Id"]
+
+
+def test_caller_headers_win_over_ids() -> None:
+    headers = request_headers([], caller_headers={"x-interaction-id": "mine"})
+    assert headers["x-interaction-id"] == "mine"
+    assert "X-Interaction-Id" not in headers
 
 
 def test_vision_header_only_with_images() -> None:
@@ -926,3 +967,42 @@ def test_gemini_reasoning_state_is_read_and_echoed() -> None:
     assistant = body["messages"][1]
     assert assistant["reasoning_opaque"] == "O" and assistant["reasoning_text"] == "t"
     assert not {"provider_specific_fields", "thinking_blocks", "reasoning_content"} & set(assistant)
+
+
+def test_validated_tool_choice_for_gemini_only_when_unset() -> None:
+    """``tool_choice: "validated"`` (Gemini's schema-checked ``auto``), as the reference
+    sends it; a caller's choice and a call without tools are left alone."""
+    tool = {"type": "function", "function": {"name": "f", "parameters": {}}}
+    messages = [{"role": "user", "content": "hi"}]
+    body = build_chat_request(
+        "gemini-3-pro-preview", messages, {"tools": [tool]}, stream=True, validated_tools=True
+    ).body
+    assert body["tool_choice"] == "validated"
+    mine = {"tools": [tool], "tool_choice": "required"}
+    body = build_chat_request("g", messages, mine, stream=True, validated_tools=True).body
+    assert body["tool_choice"] == "required"
+    body = build_chat_request("g", messages, {}, stream=True, validated_tools=True).body
+    assert "tool_choice" not in body
+    body = build_chat_request("gpt-4o", messages, {"tools": [tool]}, stream=True).body
+    assert "tool_choice" not in body
+
+
+def test_reasoning_effort_checked_against_the_models_list() -> None:
+    from litellm_codex.errors import ConfigurationError
+
+    messages = [{"role": "user", "content": "hi"}]
+    ok = build_chat_request(
+        "g", messages, {"reasoning_effort": "medium"}, stream=False, reasoning_efforts=["medium"]
+    )
+    assert ok.body["reasoning_effort"] == "medium"
+    with pytest.raises(ConfigurationError, match="'low', 'medium'"):
+        build_chat_request(
+            "g",
+            messages,
+            {"reasoning_effort": "max"},
+            stream=False,
+            reasoning_efforts=["low", "medium"],
+        )
+    # Unknown model capabilities: the caller's value goes through.
+    unknown = build_chat_request("g", messages, {"reasoning_effort": "max"}, stream=False)
+    assert unknown.body["reasoning_effort"] == "max"

@@ -54,3 +54,38 @@ def test_too_old_hints_name_the_variable() -> None:
     )
     assert hint is not None and "GITHUB_COPILOT_EDITOR_VERSION" in hint
     assert copilot_identity.too_old_hint(400, "The requested model is not supported.") is None
+
+
+def test_machine_id_is_stable_and_reveals_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    first = copilot_identity.machine_id()
+    assert copilot_identity.machine_id() == first
+    assert uuid.UUID(first).version == 4
+    secret = copilot_identity._machine_secret()
+    if secret is not None:
+        assert secret.decode(errors="replace") not in first
+        assert f"{uuid.getnode():012x}" not in first.replace("-", "")
+    # Derived, not stored: the same secret gives the same id in another process.
+    copilot_identity.machine_id.cache_clear()
+    try:
+        assert copilot_identity.machine_id() == first
+        monkeypatch.setattr(copilot_identity, "_machine_secret", lambda: b"another machine")
+        copilot_identity.machine_id.cache_clear()
+        assert copilot_identity.machine_id() != first
+    finally:
+        copilot_identity.machine_id.cache_clear()
+
+
+def test_models_headers_as_the_reference_sends_them() -> None:
+    headers = copilot_identity.current().models_headers()
+    assert headers["X-Initiator"] == "user"
+    assert headers["X-Interaction-Id"] == copilot_identity.SESSION_ID
+    assert headers["X-Client-Machine-Id"] == copilot_identity.machine_id()
+    for absent in ("X-Client-Session-Id", "X-Interaction-Type", "X-Agent-Task-Id"):
+        assert absent not in headers
+
+
+def test_oauth_scope_is_least_privilege() -> None:
+    # A deliberate difference from the CLI's repo/gist/codespace/... (see OAUTH_SCOPE).
+    assert copilot_identity.OAUTH_SCOPE == "read:user"

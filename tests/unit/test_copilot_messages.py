@@ -185,3 +185,118 @@ def test_gemini_state_in_thinking_blocks_is_not_sent_to_claude() -> None:
     ]
     body = build_messages_request("claude-sonnet-4.5", messages, {}, max_output_tokens=100).body
     assert body["messages"][1]["content"] == [{"type": "text", "text": "ok"}]
+
+
+ADAPTIVE = {"adaptive_thinking": True, "reasoning_effort": ["low", "medium", "high"]}
+TOOL = {
+    "type": "function",
+    "function": {"name": "f", "parameters": {"type": "object", "properties": {}}},
+}
+
+
+def _cached(value: Any) -> list[str]:
+    """Paths of every ``cache_control`` in a body."""
+    found: list[str] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            if "cache_control" in node:
+                found.append(path)
+            for key, sub in node.items():
+                walk(sub, f"{path}.{key}")
+        elif isinstance(node, list):
+            for i, sub in enumerate(node):
+                walk(sub, f"{path}[{i}]")
+
+    walk(value, "")
+    return found
+
+
+def test_cache_breakpoints_on_system_and_last_message() -> None:
+    messages = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "first"},
+        {"role": "assistant", "content": "ok"},
+        {"role": "user", "content": "second"},
+    ]
+    body = build_messages_request("claude-sonnet-4.6", messages, {"tools": [TOOL]}).body
+    assert sorted(_cached(body)) == [".messages[2].content[0]", ".system[0]"]
+    assert body["messages"][2]["content"][0]["text"] == "second"
+    assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
+
+
+def test_cache_breakpoint_on_tool_result_not_on_thinking() -> None:
+    messages = [
+        {"role": "user", "content": "call f"},
+        {
+            "role": "assistant",
+            "content": None,
+            "thinking_blocks": [{"type": "thinking", "thinking": "t", "signature": "SIG"}],
+            "tool_calls": [
+                {"id": "toolu_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+            ],
+        },
+        {"role": "tool", "tool_call_id": "toolu_1", "content": "ok"},
+    ]
+    body = build_messages_request("claude-sonnet-4.6", messages, {"tools": [TOOL]}).body
+    assert _cached(body) == [".messages[2].content[0]"]
+    assert body["messages"][2]["content"][0]["type"] == "tool_result"
+    # An assistant prefill ending in a thinking block: the breakpoint skips it.
+    prefill = [messages[0], {**messages[1], "tool_calls": None, "content": ""}]
+    body = build_messages_request("claude-sonnet-4.6", prefill, {}).body
+    assert all("thinking" not in path for path in _cached(body))
+
+
+def test_caller_cache_control_is_left_alone() -> None:
+    """A caller's own breakpoints are kept and none are added (Anthropic allows four)."""
+    messages = [
+        {"role": "system", "content": "S"},
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "U", "cache_control": {"type": "ephemeral"}}],
+        },
+        {"role": "assistant", "content": "A"},
+        {"role": "user", "content": "last"},
+    ]
+    body = build_messages_request("claude-sonnet-4.6", messages, {}).body
+    assert _cached(body) == [".messages[0].content[0]"]
+
+
+def test_adaptive_thinking_only_when_asked() -> None:
+    messages = [{"role": "user", "content": "hi"}]
+    plain = build_messages_request("claude-sonnet-4.6", messages, {}, supports=ADAPTIVE).body
+    assert "thinking" not in plain and "output_config" not in plain
+    asked = build_messages_request(
+        "claude-sonnet-4.6", messages, {"reasoning_effort": "medium"}, supports=ADAPTIVE
+    ).body
+    # The reference's shape (reference-clients-2026-11.md §2).
+    assert asked["thinking"] == {"type": "adaptive", "display": "summarized"}
+    assert asked["output_config"] == {"effort": "medium"}
+    off = build_messages_request(
+        "claude-sonnet-4.6", messages, {"reasoning_effort": "none"}, supports=ADAPTIVE
+    ).body
+    assert "thinking" not in off and "output_config" not in off
+
+
+def test_effort_the_model_does_not_list_is_refused_before_sending() -> None:
+    from litellm_codex.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="'low', 'medium', 'high'"):
+        build_messages_request(
+            "claude-sonnet-4.6",
+            [{"role": "user", "content": "hi"}],
+            {"reasoning_effort": "xhigh"},
+            supports=ADAPTIVE,
+        )
+
+
+def test_budget_thinking_without_adaptive_capability() -> None:
+    """A model without ``adaptive_thinking`` in ``/models`` keeps LiteLLM's budget mapping."""
+    body = build_messages_request(
+        "claude-sonnet-4.5",
+        [{"role": "user", "content": "hi"}],
+        {"reasoning_effort": "low"},
+        supports={"thinking": True},
+    ).body
+    assert body["thinking"]["type"] == "enabled"
+    assert "output_config" not in body
