@@ -7,7 +7,10 @@ records every call and can be scripted to misbehave (see ``_server``):
   Codex backend (``litellm_codex.testing.chatgpt``);
 - :class:`~litellm_codex.testing.copilot.CopilotSimulator`: GitHub device flow, the Copilot
   token exchange and the Copilot API (``litellm_codex.testing.copilot``);
-- the halves on their own: ``codex_backend``, ``openai_auth``, ``github``, ``copilot_api``.
+- the halves on their own: ``codex_backend`` (a package, one module per concern),
+  ``openai_auth``, ``github``, ``copilot_api``;
+- ``faults``: the one fault API both model simulators take (``Fault.status``, ``drop``,
+  ``stall``, ``malformed`` and each backend's named answers).
 
 Import the simulators from their modules; this package exports the building blocks.
 """

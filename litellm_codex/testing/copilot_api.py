@@ -80,18 +80,16 @@ import struct
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from litellm_codex.testing import faults
 from litellm_codex.testing._server import (
-    DROP,
     Request,
     Response,
     SimServer,
-    Stall,
     json_response,
 )
 from litellm_codex.testing._tokens import GitHubAuthority, GitHubUser
@@ -112,18 +110,9 @@ __all__ = [
     "Fault",
     "copilot_model",
     "default_models",
-    "drop",
-    "forbidden",
     "install_copilot_api",
-    "malformed",
-    "quota_exceeded",
-    "rate_limited",
     "reasoning_opaque",
-    "server_error",
-    "stall",
-    "status",
     "thinking_signature",
-    "token_expired",
     "valid_headers",
 ]
 
@@ -404,92 +393,58 @@ def default_models() -> list[JSON]:
 # =====================================================================================
 
 
-@dataclass(frozen=True)
-class Fault:
-    """A scripted misbehaviour for the next matching request.
+class Fault(faults.Fault):
+    """A scripted misbehaviour for the next matching request: the shared fault API of
+    :mod:`litellm_codex.testing.faults` plus the Copilot API's named answers.
 
-    ``kind="status"`` answers ``status`` / ``body`` / ``headers`` instead of anything else
-    (before authentication, like a proxy in front of the API). ``drop`` / ``stall`` /
-    ``malformed`` let the normal answer start and then break it after ``after`` stream
-    frames (for a non-streamed answer: ``drop`` cuts the body, ``stall`` delays it).
+    Answer faults (``status`` and the named ones) answer before authentication, like a proxy
+    in front of the API; ``drop`` / ``stall`` / ``malformed`` let a successful answer start
+    and then break it after ``after`` stream frames (for a non-streamed answer: ``drop``
+    cuts the body, ``stall`` delays it, ``malformed`` garbles it).
     """
 
-    kind: str
-    status: int = 200
-    body: bytes = b""
-    headers: Mapping[str, str] = field(default_factory=dict)
-    after: int = 0
-    seconds: float = 0.0
+    @classmethod
+    def quota_exceeded(cls, retry_after: int = 3600, code: str = "quota_exceeded") -> Fault:
+        """402 premium quota used up (§4: ``{"error": {"message", "code": "quota_exceeded"}}``)."""
+        return cls.status(
+            402,
+            {"error": {"message": "You have no quota", "code": code}},
+            {"retry-after": str(retry_after)},
+        )
 
+    @classmethod
+    def rate_limited(cls, retry_after: int = 30, code: str = "user_model_rate_limited") -> Fault:
+        """429 with ``retry-after`` and ``x-ratelimit-exceeded`` (§4)."""
+        return cls.status(
+            429,
+            {
+                "error": {
+                    "message": "Sorry, you have exhausted this model's rate limit. "
+                    "Please wait a moment before trying again.",
+                    "code": code,
+                }
+            },
+            {"retry-after": str(retry_after), "x-ratelimit-exceeded": code},
+        )
 
-def status(code: int, body: Any = None, headers: Mapping[str, str] | None = None) -> Fault:
-    """Answer ``code`` with ``body`` (JSON unless bytes or str)."""
-    hdrs = dict(headers or {})
-    raw: bytes
-    if isinstance(body, bytes):
-        raw = body
-    elif isinstance(body, str):
-        raw = body.encode()
-        hdrs.setdefault("content-type", "text/plain; charset=utf-8")
-    else:
-        payload = body if body is not None else {"error": {"message": f"HTTP {code}"}}
-        raw = json.dumps(payload).encode()
-        hdrs.setdefault("content-type", "application/json")
-    return Fault("status", status=code, body=raw, headers=hdrs)
+    @classmethod
+    def token_expired(cls) -> Fault:
+        """401 ``unauthorized: token expired`` once (the client must re-exchange and retry)."""
+        return cls.status(401, "unauthorized: token expired")
 
+    @classmethod
+    def forbidden(
+        cls, message: str = "Forbidden: this account has no access to Copilot chat"
+    ) -> Fault:
+        """403."""
+        return cls.status(403, {"error": {"message": message, "code": "forbidden"}})
 
-def quota_exceeded(retry_after: int = 3600, code: str = "quota_exceeded") -> Fault:
-    """402 premium quota used up (§4: ``{"error": {"message", "code": "quota_exceeded"}}``)."""
-    return status(
-        402,
-        {"error": {"message": "You have no quota", "code": code}},
-        {"retry-after": str(retry_after)},
-    )
-
-
-def rate_limited(retry_after: int = 30, code: str = "user_model_rate_limited") -> Fault:
-    """429 with ``retry-after`` and ``x-ratelimit-exceeded`` (§4)."""
-    return status(
-        429,
-        {
-            "error": {
-                "message": "Sorry, you have exhausted this model's rate limit. "
-                "Please wait a moment before trying again.",
-                "code": code,
-            }
-        },
-        {"retry-after": str(retry_after), "x-ratelimit-exceeded": code},
-    )
-
-
-def token_expired() -> Fault:
-    """401 ``unauthorized: token expired`` once (the client must re-exchange and retry)."""
-    return status(401, "unauthorized: token expired")
-
-
-def forbidden(message: str = "Forbidden: this account has no access to Copilot chat") -> Fault:
-    """403."""
-    return status(403, {"error": {"message": message, "code": "forbidden"}})
-
-
-def server_error(code: int = 500) -> Fault:
-    """A 5xx (500 by default; 503 is "upstream provider rate limit hit" in VS Code)."""
-    return status(code, {"error": {"message": "Internal server error", "code": "server_error"}})
-
-
-def drop(after: int = 0) -> Fault:
-    """Close the connection after ``after`` frames of the answer."""
-    return Fault("drop", after=after)
-
-
-def stall(seconds: float, after: int = 0) -> Fault:
-    """Go quiet for ``seconds`` after ``after`` frames."""
-    return Fault("stall", after=after, seconds=seconds)
-
-
-def malformed(after: int = 1) -> Fault:
-    """Send a frame that is not JSON after ``after`` frames."""
-    return Fault("malformed", after=after)
+    @classmethod
+    def server_error(cls, code: int = 500) -> Fault:
+        """A 5xx (500 by default; 503 is "upstream provider rate limit hit" in VS Code)."""
+        return cls.status(
+            code, {"error": {"message": "Internal server error", "code": "server_error"}}
+        )
 
 
 # =====================================================================================
@@ -688,7 +643,7 @@ class CopilotApi:
         self.premium_entitlement = 300
         self.premium_used = 0.0
         self.quota_reset = "2026-12-01T00:00:00Z"
-        self._faults: deque[tuple[str | None, Fault]] = deque()
+        self._faults = faults.FaultQueue()
         self._lock = threading.Lock()
         self._seq = 0
 
@@ -701,14 +656,11 @@ class CopilotApi:
 
     def queue(self, *faults: Fault, endpoint: str | None = "/chat/completions") -> None:
         """Apply ``faults``, in order, to the next requests to ``endpoint`` (``None``: any)."""
-        with self._lock:
-            for fault in faults:
-                self._faults.append((endpoint, fault))
+        self._faults.put(*faults, endpoint=endpoint)
 
     def pending(self) -> int:
         """How many queued faults are still waiting."""
-        with self._lock:
-            return len(self._faults)
+        return len(self._faults)
 
     def model(self, model_id: str) -> JSON | None:
         """The catalogue entry for ``model_id``."""
@@ -763,18 +715,6 @@ class CopilotApi:
         }
 
     # -- request plumbing -----------------------------------------------------------
-
-    def _take_fault(self, endpoint: str, *, status_only: bool) -> Fault | None:
-        # Status faults answer before anything else; the others wait for a request that
-        # gets a normal answer to break, so a rejected request does not use them up.
-        with self._lock:
-            for entry in self._faults:
-                if entry[0] is None or entry[0] == endpoint:
-                    if status_only and entry[1].kind != "status":
-                        return None
-                    self._faults.remove(entry)
-                    return entry[1]
-        return None
 
     def _next(self) -> int:
         with self._lock:
@@ -832,9 +772,11 @@ class CopilotApi:
                 self.premium_used += float(billing.get("multiplier") or 1)
 
     def _serve(self, endpoint: str, request: Request) -> Response:
-        fault = self._take_fault(endpoint, status_only=True)
+        # Answer faults answer first; break faults wait for a request that gets a normal
+        # answer to break, so a rejected request does not use them up.
+        fault = self._faults.take(endpoint, answers=True)
         if fault is not None:
-            return Response(fault.status, dict(fault.headers), fault.body)
+            return fault.answer(None)
         user, problem = self._check(request)
         if problem is not None:
             return problem
@@ -863,8 +805,8 @@ class CopilotApi:
     def _break(self, endpoint: str, response: Response) -> Response:
         if response.status != 200:
             return response
-        fault = self._take_fault(endpoint, status_only=False)
-        return response if fault is None else _apply_fault(response, fault)
+        fault = self._faults.take(endpoint, answers=False)
+        return response if fault is None else fault.apply(response)
 
     def _model_problem(
         self, body: JSON, endpoint: str, kind: str = "chat"
@@ -1215,29 +1157,6 @@ def _scramble(events: list[JSON]) -> list[JSON]:
             event["item"]["id"] = f"{event['item']['id']}_{n}"
         out.append(event)
     return out
-
-
-def _apply_fault(response: Response, fault: Fault) -> Response:
-    if response.stream is None:
-        # A whole body: `drop` sends half of it, `stall` waits first, `malformed` garbles it.
-        body = response.body
-        whole: dict[str, list[Any]] = {
-            "drop": [body[: len(body) // 2], DROP],
-            "stall": [Stall(fault.seconds), body],
-            "malformed": [b"{not json"],
-        }
-        frames: list[Any] = whole[fault.kind]
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-        return Response(response.status, headers, stream=frames)
-    frames = list(response.stream)
-    if fault.kind == "drop":
-        frames = [*frames[: fault.after], DROP]
-    elif fault.kind == "stall":
-        frames = [*frames[: fault.after], Stall(fault.seconds), *frames[fault.after :]]
-    elif fault.kind == "malformed":
-        frames = [*frames[: fault.after], b"data: {not json\n\n", *frames[fault.after :]]
-    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-    return Response(response.status, headers, stream=frames)
 
 
 # =====================================================================================

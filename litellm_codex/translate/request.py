@@ -10,8 +10,17 @@ The rules, with the upstream facts they rest on (``protocols/codex-chatgpt-backe
 - ``system`` / ``developer`` messages become ``instructions`` (Codex requires them non-empty,
   §2.4) or, for a profile with ``system_as_instructions=False`` (Copilot: "system messages
   stay system", SPEC §4), ``message`` input items with their own role.
-- Input items never carry an ``id``: with ``store: false`` the backend answers 404 "Item with
-  id ... not found" for any id it is sent (§2.4), and Codex itself never serialises them (§2.2).
+- Input items carry an ``id`` only for a profile with ``item_bookkeeping`` (Codex today:
+  Codex CLI 0.171.0 sends them even with ``store: false``, reference-clients-2026-11.md
+  §1.3, which supersedes the older "never send ids" note). The ids the server gave (a
+  function call's item id, a reasoning item's id, kept in the assistant message's
+  ``provider_specific_fields`` by ``stream.py``) are sent back as they came; the items the
+  client writes (its messages, ``additional_tools``, tool outputs) get a client-made one
+  (``msg_``, ``at_``, ``fco_``, the reference's prefixes) that is *deterministic*: a hash of
+  the conversation key, the item and how many identical items came before it. Our history
+  arrives as Chat messages on every call, so the same item gets the same id on every turn
+  and the prompt prefix the backend caches stays byte-identical. The model's items
+  (reasoning, function calls, assistant text) never get a made id (see ``_ID_PREFIXES``).
 - Every ``function_call_output`` must follow a ``function_call`` with the same ``call_id``,
   and every ``function_call`` needs its output; the backend rejects either orphan and
   Codex's own mock enforces both (§2.3). We check it here so the user gets a message naming
@@ -34,6 +43,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +57,7 @@ __all__ = [
     "ResponsesProfile",
     "build_responses_request",
     "conversation_key",
+    "turn_id",
 ]
 
 
@@ -103,6 +114,15 @@ class ResponsesProfile:
     #: without parallel calls); ``True``: the caller's value, ``true`` by default.
     #: ``None``: only the caller's value.
     parallel_tool_calls: bool | None = None
+    #: Input items as Codex CLI 0.171.0 writes them (reference-clients-2026-11.md §1.3):
+    #: ids on items (the server's where the history kept them, deterministic client-made
+    #: ones on the client's own items, see the module docstring), ``status: "completed"``
+    #: on function calls, and the reasoning summaries replayed with their encrypted content.
+    item_bookkeeping: bool = False
+    #: Send ``client_metadata`` (§1.3): ``session_id`` / ``thread_id`` (the conversation
+    #: key, as in the ``session-id`` / ``thread-id`` headers) and ``turn_id`` (one id per
+    #: user turn, the same on its tool follow-ups).
+    client_metadata: bool = False
 
 
 @dataclass(frozen=True)
@@ -195,6 +215,9 @@ CODEX_PROFILE = ResponsesProfile(
     service_tiers=frozenset({"priority"}),
     # reference-clients-2026-11.md §1.3: system/developer messages as developer messages.
     developer_messages=True,
+    # §1.3: item ids even with store:false, function_call status, client_metadata.
+    item_bookkeeping=True,
+    client_metadata=True,
 )
 
 COPILOT_RESPONSES_PROFILE = ResponsesProfile(
@@ -271,11 +294,22 @@ def build_responses_request(
     _apply_text(body, params, profile, dropped)
     _apply_limits(body, params, profile, dropped)
 
+    key = params.get("prompt_cache_key")
+    if not isinstance(key, str) or not key:
+        key = cache_key or conversation_key(model, instructions, first_user)
     if profile.send_prompt_cache_key:
-        key = params.get("prompt_cache_key")
-        if not isinstance(key, str) or not key:
-            key = cache_key or conversation_key(model, instructions, first_user)
         body["prompt_cache_key"] = key
+    if profile.item_bookkeeping:
+        _assign_item_ids(body["input"], key)
+    else:
+        for item in body["input"]:
+            item.pop("id", None)
+    if profile.client_metadata:
+        body["client_metadata"] = {
+            "session_id": key,
+            "thread_id": key,
+            "turn_id": turn_id(key, body["input"]),
+        }
 
     for name, value in params.items():
         if value is not None and name in profile.dropped_params:
@@ -314,6 +348,54 @@ def conversation_key(model: str, instructions: str, first_user: Any) -> str:
     return "lc-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
 
 
+def turn_id(key: str, items: Sequence[Mapping[str, Any]]) -> str:
+    """The id of the conversation's current turn: a UUID (the reference's form) derived from
+    the conversation key and how many user messages the history holds, so a turn's tool
+    follow-ups share it and the next user message starts a new one."""
+    users = sum(1 for i in items if i.get("type") == "message" and i.get("role") == "user")
+    return str(uuid.uuid5(_TURN_NAMESPACE, f"{key}/{users}"))
+
+
+#: Namespace of :func:`turn_id` (any fixed UUID; this one is ``uuid5(NAMESPACE_URL,
+#: "https://github.com/openai/codex#turn")``, fixed here so the ids never change).
+_TURN_NAMESPACE = uuid.UUID("57639e3a-da36-5d04-87d2-9d6705aa9639")
+
+#: Prefix of a client-made id per input item kind, as Codex CLI 0.171.0 makes them
+#: (reference-clients-2026-11.md §1.3: ``msg_``, ``at_``, ``fco_``, ``ctco_``): only for the
+#: kinds the client itself writes. The model's items (reasoning, function calls, assistant
+#: messages) carry the server's id when the history kept it, else none: the reference
+#: never sends a made id for them, and the server answered 404 "Item with id ... not found"
+#: to ids of its own kinds it could not find (codex-chatgpt-backend.md §2.4), which a made
+#: one would risk for histories that lost the server's ids (e.g. rebuilt by a framework).
+_ID_PREFIXES: dict[str, str] = {
+    "message": "msg_",
+    "additional_tools": "at_",
+    "function_call_output": "fco_",
+    "custom_tool_call_output": "ctco_",
+}
+
+
+def _assign_item_ids(items: list[dict[str, Any]], key: str) -> None:
+    """Give every item without a server id a deterministic client-made one (in place).
+
+    The id hashes the conversation key, the item itself and the number of identical items
+    before it: the same history gives the same ids on every call (prompt caching), two
+    equal messages in one conversation get different ids, and an edit earlier in the
+    history does not renumber the items after it.
+    """
+    seen: dict[str, int] = {}
+    for item in items:
+        prefix = _ID_PREFIXES.get(str(item.get("type")))
+        if prefix is None or item.get("role") == "assistant" or isinstance(item.get("id"), str):
+            continue
+        canonical = json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        count = seen.get(digest, 0)
+        seen[digest] = count + 1
+        made = hashlib.sha256(f"{key}\n{digest}\n{count}".encode()).hexdigest()[:32]
+        item["id"] = prefix + made
+
+
 # --------------------------------------------------------------------------------------
 # Messages -> instructions + input items
 
@@ -346,7 +428,7 @@ def _translate_messages(
                 first_user = item
             items.append(item)
         elif role == "assistant":
-            items.extend(_assistant_items(message, index, known_calls, legacy_open))
+            items.extend(_assistant_items(message, index, known_calls, legacy_open, profile))
         elif role == "tool":
             call_id = message.get("tool_call_id")
             if not isinstance(call_id, str) or call_id not in known_calls:
@@ -471,23 +553,47 @@ def _image_part(part: Mapping[str, Any], index: int) -> dict[str, Any]:
     return {"type": "input_image", "image_url": url, "detail": detail}
 
 
-#: ``provider_specific_fields`` key of an assistant message that holds the encrypted
-#: reasoning the backend issued for it (set by the stream translator).
+#: ``provider_specific_fields`` keys of an assistant message, set by the stream translator
+#: (``stream.py``): the encrypted reasoning the backend issued for it (a list of blobs);
+#: per blob, the reasoning item's id and summary texts (``[{"id", "summary"}]``, the same
+#: order); and the item id the server gave each function call (``{tool_call_id: item_id}``).
 ENCRYPTED_REASONING_FIELD = "reasoning_encrypted_content"
+REASONING_ITEMS_FIELD = "reasoning_items"
+TOOL_CALL_ITEM_IDS_FIELD = "tool_call_item_ids"
 
 
-def _encrypted_reasoning_items(message: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """``reasoning`` input items replaying the backend's own encrypted reasoning (stateless
-    turns, ``include: ["reasoning.encrypted_content"]``), as the reference clients do."""
+def _fields(message: Mapping[str, Any]) -> Mapping[str, Any]:
     fields = message.get("provider_specific_fields")
-    blobs = fields.get(ENCRYPTED_REASONING_FIELD) if isinstance(fields, Mapping) else None
+    return fields if isinstance(fields, Mapping) else {}
+
+
+def _encrypted_reasoning_items(
+    message: Mapping[str, Any], profile: ResponsesProfile
+) -> list[dict[str, Any]]:
+    """``reasoning`` input items replaying the backend's own encrypted reasoning (stateless
+    turns, ``include: ["reasoning.encrypted_content"]``), as the reference clients do; with
+    ``item_bookkeeping`` also the item's id and summary, as Codex CLI 0.171.0 replays them."""
+    fields = _fields(message)
+    blobs = fields.get(ENCRYPTED_REASONING_FIELD)
     if not isinstance(blobs, list):
         return []
-    return [
-        {"type": "reasoning", "summary": [], "encrypted_content": blob}
-        for blob in blobs
-        if isinstance(blob, str) and blob
-    ]
+    known = fields.get(REASONING_ITEMS_FIELD)
+    extras = known if isinstance(known, list) and len(known) == len(blobs) else []
+    items: list[dict[str, Any]] = []
+    for i, blob in enumerate(blobs):
+        if not isinstance(blob, str) or not blob:
+            continue
+        item: dict[str, Any] = {"type": "reasoning", "summary": [], "encrypted_content": blob}
+        extra = extras[i] if extras and isinstance(extras[i], Mapping) else {}
+        if isinstance(extra.get("id"), str) and extra["id"]:
+            item["id"] = extra["id"]
+        summary = extra.get("summary")
+        if profile.item_bookkeeping and isinstance(summary, list):
+            item["summary"] = [
+                {"type": "summary_text", "text": t} for t in summary if isinstance(t, str) and t
+            ]
+        items.append(item)
+    return items
 
 
 def _assistant_items(
@@ -495,8 +601,9 @@ def _assistant_items(
     index: int,
     known_calls: dict[str, int],
     legacy_open: dict[str, list[str]],
+    profile: ResponsesProfile,
 ) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = _encrypted_reasoning_items(message)
+    items: list[dict[str, Any]] = _encrypted_reasoning_items(message, profile)
     texts = [t for t in _texts(message.get("content"), index) if t]
     refusal = message.get("refusal")
     if not texts and isinstance(refusal, str) and refusal:
@@ -506,6 +613,9 @@ def _assistant_items(
         items.append(_message_item("assistant", parts))
     # `reasoning_content` / `thinking_blocks` are deliberately not sent: see module docstring.
 
+    server_ids = _fields(message).get(TOOL_CALL_ITEM_IDS_FIELD)
+    if not isinstance(server_ids, Mapping):
+        server_ids = {}
     tool_calls = message.get("tool_calls") or []
     if not isinstance(tool_calls, Sequence) or isinstance(tool_calls, (str, bytes)):
         raise ConfigurationError(f"messages[{index}].tool_calls must be a list")
@@ -523,7 +633,11 @@ def _assistant_items(
             )
         if not isinstance(call_id, str) or not call_id:
             raise ConfigurationError(f"messages[{index}] has a tool call without an id")
-        items.append(_function_call(call_id, function, index))
+        item = _function_call(call_id, function, index, profile)
+        server_id = server_ids.get(call_id)
+        if isinstance(server_id, str) and server_id:
+            item["id"] = server_id
+        items.append(item)
         known_calls[call_id] = index
 
     legacy = message.get("function_call")
@@ -531,13 +645,15 @@ def _assistant_items(
         # Legacy function calling has no ids; give the call a deterministic one that the
         # following `function` message picks up by name.
         call_id = f"call_legacy_{index}"
-        items.append(_function_call(call_id, legacy, index))
+        items.append(_function_call(call_id, legacy, index, profile))
         known_calls[call_id] = index
         legacy_open.setdefault(str(legacy.get("name")), []).append(call_id)
     return items
 
 
-def _function_call(call_id: str, function: Mapping[str, Any], index: int) -> dict[str, Any]:
+def _function_call(
+    call_id: str, function: Mapping[str, Any], index: int, profile: ResponsesProfile
+) -> dict[str, Any]:
     name = function.get("name")
     if not isinstance(name, str) or not name:
         raise ConfigurationError(f"messages[{index}] has a tool call without a function name")
@@ -547,7 +663,13 @@ def _function_call(call_id: str, function: Mapping[str, Any], index: int) -> dic
     elif not isinstance(arguments, str):
         # Some frameworks put the parsed object here; the backend wants a JSON string.
         arguments = json.dumps(arguments, ensure_ascii=False)
-    return {"type": "function_call", "call_id": call_id, "name": name, "arguments": arguments}
+    item: dict[str, Any] = {"type": "function_call"}
+    if profile.item_bookkeeping:
+        # Codex CLI 0.171.0 replays its calls with the status the server gave them (§1.3);
+        # a call in the history has its output after it, so it is always completed.
+        item["status"] = "completed"
+    item.update(call_id=call_id, name=name, arguments=arguments)
+    return item
 
 
 def _call_output(call_id: str, content: Any, index: int) -> dict[str, Any]:

@@ -30,8 +30,11 @@ Decisions:
   separate reasoning summary parts are joined with a blank line, so paragraphs do not run
   together.
 - ``reasoning.encrypted_content`` goes out as LiteLLM ``provider_specific_fields``
-  (``reasoning_encrypted_content``: every blob of the answer so far, so the last value is
-  the whole list), which ``request.py`` replays on the next turn.
+  (``reasoning_encrypted_content``: every blob of the answer so far), with each reasoning
+  item's id and summary texts (``reasoning_items``, same order) and the item id the server
+  gave each function call (``tool_call_item_ids``: ``{tool call id: item id}``), which
+  ``request.py`` replays on the next turn. Every such delta carries all of these fields
+  seen so far, so the last value is the whole answer's whichever way a consumer merges.
 - Tool items other than ``function_call`` (custom, local_shell, web_search) are ignored:
   we only ever declare function tools.
 """
@@ -191,6 +194,8 @@ class ResponsesStreamTranslator:
         self._last_content: _Item | None = None
         self._last_reasoning: tuple[_Item, tuple[str, int]] | None = None
         self._encrypted: list[str] = []
+        #: ``provider_specific_fields`` of the answer so far (see the module docstring).
+        self._fields: dict[str, Any] = {}
 
     @property
     def terminated(self) -> bool:
@@ -364,6 +369,7 @@ class ResponsesStreamTranslator:
         out: list[Output] = []
         if kind == "function_call":
             out = self._call_done(state, item.get("arguments"))
+            out.extend(self._remember_call_item(state))
         elif kind == "message":
             for ci, part in enumerate(_list(item.get("content"))):
                 text = _part_text(part)
@@ -385,8 +391,10 @@ class ResponsesStreamTranslator:
             encrypted = item.get("encrypted_content")
             if isinstance(encrypted, str) and encrypted and not state.done:
                 self._encrypted.append(encrypted)
-                fields = {"reasoning_encrypted_content": list(self._encrypted)}
-                out.append(ChatDelta(provider_fields=fields))
+                self._fields["reasoning_encrypted_content"] = list(self._encrypted)
+                known = {"id": state.item_id or "", "summary": [t for t in summaries if t]}
+                self._fields["reasoning_items"] = [*self._fields.get("reasoning_items", []), known]
+                out.append(ChatDelta(provider_fields=dict(self._fields)))
         state.done = True
         return out
 
@@ -400,6 +408,17 @@ class ResponsesStreamTranslator:
             index=call.tool_index, id=call_id, name=call.name or "", arguments=call.arguments
         )
         return [ChatDelta(tool_calls=(delta,))]
+
+    def _remember_call_item(self, call: _Item) -> list[Output]:
+        """The server's item id of a finished call, keyed by the tool call id it was given
+        (only when the two differ: a call without ``call_id`` is known by its item id)."""
+        tool_call_id = call.call_id or call.item_id
+        if call.done or not call.item_id or not tool_call_id or call.item_id == tool_call_id:
+            return []
+        ids = dict(self._fields.get("tool_call_item_ids", {}))
+        ids[tool_call_id] = call.item_id
+        self._fields["tool_call_item_ids"] = ids
+        return [ChatDelta(provider_fields=dict(self._fields))]
 
     def _call_done(self, call: _Item, arguments: Any) -> list[Output]:
         full = arguments if isinstance(arguments, str) else None

@@ -863,10 +863,8 @@ def read_raw(
         seen.extend(iter_sse(r.iter_bytes()))
 
 
-def test_drop_after_breaks_the_transfer(
-    sim: CodexBackendSimulator, headers: dict[str, str]
-) -> None:
-    sim.queue(Fault.drop_after(3))
+def test_drop_breaks_the_transfer(sim: CodexBackendSimulator, headers: dict[str, str]) -> None:
+    sim.queue(Fault.drop(after=3))
     seen: list[Any] = []
     with pytest.raises(httpx.RemoteProtocolError):
         read_raw(sim, headers, seen)
@@ -874,7 +872,7 @@ def test_drop_after_breaks_the_transfer(
 
 
 def test_stall_hits_the_read_timeout(sim: CodexBackendSimulator, headers: dict[str, str]) -> None:
-    sim.queue(Fault.stall(3, after_events=2))
+    sim.queue(Fault.stall(3, after=2))
     seen: list[Any] = []
     with pytest.raises(httpx.ReadTimeout):
         read_raw(sim, headers, seen, read_timeout=0.3)
@@ -882,7 +880,7 @@ def test_stall_hits_the_read_timeout(sim: CodexBackendSimulator, headers: dict[s
 
 
 def test_short_stall_then_completes(sim: CodexBackendSimulator, headers: dict[str, str]) -> None:
-    sim.queue(Fault.stall(0.05, after_events=1))
+    sim.queue(Fault.stall(0.05, after=1))
     _, events = post(sim, make_body(), headers)
     assert_well_formed(events)
 
@@ -900,7 +898,7 @@ def test_malformed_frame(sim: CodexBackendSimulator, headers: dict[str, str]) ->
 
 def test_in_stream_failures(sim: CodexBackendSimulator, headers: dict[str, str]) -> None:
     sim.queue(
-        Fault.failed("rate_limit_exceeded", "Please try again in 1.5s.", after_events=4),
+        Fault.failed("rate_limit_exceeded", "Please try again in 1.5s.", after=4),
         Fault.error_event("server_error", "boom"),
         Fault.no_completed(),
         Fault.incomplete("content_filter"),
@@ -1286,8 +1284,39 @@ def test_ids_on_client_authored_items_pass(
     sim: CodexBackendSimulator, headers: dict[str, str]
 ) -> None:
     """Codex CLI 0.171.0 sends ids on the items it writes (msg_, at_, fco_), with store:
-    false; ids of model-made items still get the 404 (the `item id` gate above)."""
+    false; a reasoning item with an id but no encrypted content still gets the 404 (the
+    `item id` gate above)."""
     tools = {**EXTRA_TOOLS, "id": "at_1"}
     body = lite_body(tools, {**user("call get_weather"), "id": "msg_1"})
     response, _ = post(sim, body, {**headers, **LITE})
     assert response.status_code == 200, response.text
+
+
+def test_server_ids_with_their_content_pass_and_client_metadata_is_a_string_map(
+    sim: CodexBackendSimulator, headers: dict[str, str]
+) -> None:
+    """The reference replays the server's own ids (rs_ with its encrypted content, fc_)
+    with store: false (reference-clients-2026-11.md §1.3): accepted and recorded.
+    client_metadata is a string-to-string map."""
+    history = [
+        {"type": "reasoning", "id": "rs_1", "summary": [], "encrypted_content": "gAAAA"},
+        {
+            "type": "function_call",
+            "id": "fc_1",
+            "status": "completed",
+            "call_id": "call_1",
+            "name": "get_weather",
+            "namespace": "functions",
+            "arguments": "{}",
+        },
+        {"type": "function_call_output", "id": "fco_1", "call_id": "call_1", "output": "sun"},
+    ]
+    body = lite_body(EXTRA_TOOLS, user("weather?"), *history, client_metadata={"turn_id": "t1"})
+    response, _ = post(sim, body, {**headers, **LITE})
+    assert response.status_code == 200, response.text
+    recorded = sim.backend.last_request.body
+    assert [i.get("id") for i in recorded["input"][-3:]] == ["rs_1", "fc_1", "fco_1"]
+    bad = lite_body(client_metadata={"turn": 1})
+    response, _ = post(sim, bad, {**headers, **LITE})
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "client_metadata.turn"

@@ -19,7 +19,13 @@ from litellm.exceptions import MidStreamFallbackError
 
 import litellm_codex
 from litellm_codex.testing.chatgpt import ChatGPTSimulator
-from litellm_codex.testing.codex_backend import Fault
+from litellm_codex.testing.codex_backend import (
+    Fault,
+    completed_event,
+    created_events,
+    reasoning_events,
+    tool_call_events,
+)
 from tests.contract._data import MODES, PNG, TOOLS
 from tests.contract._login import log_in_codex
 
@@ -230,7 +236,11 @@ def test_request_shape_and_headers(sim: ChatGPTSimulator) -> None:
     recorded = sim.backend.requests[-1]
     body = recorded.body
     assert "temperature" not in body and "max_output_tokens" not in body
-    assert all("id" not in item for item in body["input"])
+    # The client's own items carry ids, as Codex CLI 0.171.0 sends them (§1.3).
+    own = [
+        i for i in body["input"] if i["type"] != "function_call" and i.get("role") != "assistant"
+    ]
+    assert own and all(isinstance(i.get("id"), str) for i in own), body["input"]
     headers = {k.lower(): v for k, v in recorded.headers.items()}
     assert headers["chatgpt-account-id"] == "acct-sim-0001"
     assert headers["originator"] == "codex_cli_rs"
@@ -238,6 +248,7 @@ def test_request_shape_and_headers(sim: ChatGPTSimulator) -> None:
     key = body["prompt_cache_key"]
     assert headers["session-id"] == headers["thread-id"] == key
     assert headers["x-client-request-id"] == key
+    assert body["client_metadata"]["session_id"] == body["client_metadata"]["thread_id"] == key
     assert "session_id" not in headers
     # One client version, sent identically in the header and the User-Agent.
     assert headers["version"] == "0.171.0"
@@ -346,7 +357,7 @@ def test_500_then_ok(sim: ChatGPTSimulator, mode: str) -> None:
 
 @pytest.mark.parametrize("mode", ["completion", "acompletion"])
 def test_dropped_connection_is_retried_for_whole_answers(sim: ChatGPTSimulator, mode: str) -> None:
-    sim.backend.queue(Fault.drop_after(3))
+    sim.backend.queue(Fault.drop(after=3))
     answer = run(mode, [{"role": "user", "content": "drop"}])
     assert answer.content == "echo: drop"
     assert len(sim.calls_to("/responses")) == 2
@@ -358,7 +369,7 @@ def test_dropped_connection_mid_stream_is_connection_error(
 ) -> None:
     # After the first text delta (the reasoning item comes first: the catalog's default
     # effort is always sent), so the drop cannot be retried away.
-    sim.backend.queue(Fault.drop_after(9))
+    sim.backend.queue(Fault.drop(after=9))
     with pytest.raises((litellm.APIConnectionError, MidStreamFallbackError)) as info:
         run(mode, [{"role": "user", "content": "drop"}])
     original = getattr(info.value, "original_exception", info.value)
@@ -371,7 +382,7 @@ def test_stall_ends_with_timeout(
     sim: ChatGPTSimulator, mode: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LITELLM_CODEX_STREAM_IDLE_TIMEOUT", "0.5")
-    sim.backend.queue(Fault.stall(10, after_events=2))
+    sim.backend.queue(Fault.stall(10, after=2))
     with pytest.raises((litellm.Timeout, MidStreamFallbackError)) as info:
         run(mode, [{"role": "user", "content": "stall"}])
     original = getattr(info.value, "original_exception", info.value)
@@ -380,7 +391,7 @@ def test_stall_ends_with_timeout(
 
 @pytest.mark.parametrize("mode", MODES)
 def test_malformed_event_before_content_is_retried(sim: ChatGPTSimulator, mode: str) -> None:
-    sim.backend.queue(Fault.malformed(after_events=1))
+    sim.backend.queue(Fault.malformed(after=1))
     assert run(mode, [{"role": "user", "content": "bad"}]).content == "echo: bad"
     assert len(sim.calls_to("/responses")) == 2
 
@@ -389,7 +400,7 @@ def test_malformed_event_before_content_is_retried(sim: ChatGPTSimulator, mode: 
 def test_malformed_event_after_content_is_connection_error(
     sim: ChatGPTSimulator, mode: str
 ) -> None:
-    sim.backend.queue(Fault.malformed(after_events=7))
+    sim.backend.queue(Fault.malformed(after=7))
     with pytest.raises((litellm.APIConnectionError, MidStreamFallbackError)) as info:
         run(mode, [{"role": "user", "content": "bad"}])
     original = getattr(info.value, "original_exception", info.value)
@@ -492,7 +503,7 @@ def test_no_secret_in_debug_logs_or_errors(
 
 
 def test_abandoned_sync_stream_closes_its_connection(sim: ChatGPTSimulator) -> None:
-    sim.backend.queue(Fault.stall(30, after_events=8))
+    sim.backend.queue(Fault.stall(30, after=8))
     stream = litellm.completion(
         model=MODEL, messages=[{"role": "user", "content": "a b c d"}], stream=True
     )
@@ -507,7 +518,7 @@ def test_abandoned_sync_stream_closes_its_connection(sim: ChatGPTSimulator) -> N
 
 
 def test_abandoned_async_stream_closes_its_connection(sim: ChatGPTSimulator) -> None:
-    sim.backend.queue(Fault.stall(30, after_events=8))
+    sim.backend.queue(Fault.stall(30, after=8))
 
     async def scenario() -> tuple[list[str], list[str]]:
         stream = await litellm.acompletion(
@@ -575,3 +586,65 @@ def test_a_backend_refusing_zstd_gets_plain_json(sim: ChatGPTSimulator) -> None:
         assert "content-encoding" not in sim.backend.requests[-1].headers
     finally:
         provider._zstd_refused = False
+
+
+def _message_of(mode: str, messages: list[Any], **kwargs: Any) -> Any:
+    """The assistant message as LiteLLM gives it back (whole, or built from the chunks)."""
+    if mode == "completion":
+        return litellm.completion(model=MODEL, messages=messages, **kwargs).choices[0].message
+    chunks = list(litellm.completion(model=MODEL, messages=messages, stream=True, **kwargs))
+    built = litellm.stream_chunk_builder(chunks, messages=messages)
+    assert built is not None
+    return built.choices[0].message
+
+
+@pytest.mark.parametrize("mode", ["completion", "streaming"])
+def test_item_ids_round_trip_and_stay_the_same_on_every_turn(
+    sim: ChatGPTSimulator, mode: str
+) -> None:
+    """The server's ids (reasoning item, function call item) come back on the next turn as
+    the server gave them; the items we make ids for keep them from turn to turn; a tool
+    follow-up has the turn's turn_id (reference-clients-2026-11.md §1.3)."""
+    sim.backend.queue(
+        Fault.events(
+            [
+                *created_events("resp_ids", "gpt-6.2-sol"),
+                *reasoning_events(
+                    "Thinking about it.", item_id="rs_server1", encrypted_content="gAAAA-enc"
+                ),
+                *tool_call_events(
+                    "get_weather",
+                    {"city": "Paris"},
+                    call_id="call_server1",
+                    item_id="fc_server1",
+                    output_index=1,
+                ),
+                completed_event("resp_ids", "gpt-6.2-sol"),
+            ]
+        )
+    )
+    first = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "weather?"}]
+    message = _message_of(mode, first, tools=TOOLS[:1])
+    assert message.tool_calls[0].id == "call_server1"
+    history = [
+        *first,
+        message,
+        {"role": "tool", "tool_call_id": "call_server1", "content": "sunny"},
+    ]
+    _message_of(mode, history, tools=TOOLS[:1])
+    sent_first, sent_second = (r.body for r in sim.backend.requests[-2:])
+    items = sent_second["input"]
+    reasoning = next(i for i in items if i["type"] == "reasoning")
+    assert reasoning["id"] == "rs_server1"
+    assert reasoning["encrypted_content"] == "gAAAA-enc"
+    assert reasoning["summary"] == [{"type": "summary_text", "text": "Thinking about it."}]
+    call = next(i for i in items if i["type"] == "function_call")
+    assert (call["id"], call["call_id"], call["status"]) == (
+        "fc_server1",
+        "call_server1",
+        "completed",
+    )
+    assert next(i for i in items if i["type"] == "function_call_output")["id"].startswith("fco_")
+    # The first request's items are the second's prefix, ids and all.
+    assert items[: len(sent_first["input"])] == sent_first["input"]
+    assert sent_second["client_metadata"] == sent_first["client_metadata"]

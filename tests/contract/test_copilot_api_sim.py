@@ -22,19 +22,11 @@ from litellm_codex.testing._tokens import GitHubAuthority
 from litellm_codex.testing.copilot_api import (
     DEMO_MODELS,
     CopilotApiSimulator,
+    Fault,
     copilot_model,
     default_models,
-    drop,
-    forbidden,
     install_copilot_api,
-    malformed,
-    quota_exceeded,
-    rate_limited,
-    server_error,
-    stall,
-    status,
     thinking_signature,
-    token_expired,
     valid_headers,
 )
 from litellm_codex.translate.chat import ChatAccumulator, ChatResult
@@ -649,11 +641,11 @@ def test_embeddings(client: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("fault", "status_code", "code", "retry_after"),
     [
-        (quota_exceeded(retry_after=60), 402, "quota_exceeded", 60.0),
-        (rate_limited(retry_after=7), 429, "user_model_rate_limited", 7.0),
-        (forbidden(), 403, "forbidden", None),
-        (server_error(503), 503, "server_error", None),
-        (status(418, b"teapot"), 418, None, None),
+        (Fault.quota_exceeded(retry_after=60), 402, "quota_exceeded", 60.0),
+        (Fault.rate_limited(retry_after=7), 429, "user_model_rate_limited", 7.0),
+        (Fault.forbidden(), 403, "forbidden", None),
+        (Fault.server_error(503), 503, "server_error", None),
+        (Fault.status(418, b"teapot"), 418, None, None),
     ],
 )
 def test_status_faults(
@@ -675,14 +667,14 @@ def test_status_faults(
 
 
 def test_rate_limit_headers(sim: CopilotApiSimulator, client: httpx.Client) -> None:
-    sim.queue(rate_limited(retry_after=5))
+    sim.queue(Fault.rate_limited(retry_after=5))
     response = chat(client, "gpt-4o", [user("hi")])
     assert response.headers["retry-after"] == "5"
     assert response.headers["x-ratelimit-exceeded"] == "user_model_rate_limited"
 
 
 def test_token_expired_once(sim: CopilotApiSimulator, client: httpx.Client) -> None:
-    sim.queue(token_expired())
+    sim.queue(Fault.token_expired())
     first = chat(client, "gpt-4o", [user("hi")])
     assert (first.status_code, first.text) == (401, "unauthorized: token expired")
     assert chat(client, "gpt-4o", [user("hi")]).status_code == 200
@@ -691,10 +683,10 @@ def test_token_expired_once(sim: CopilotApiSimulator, client: httpx.Client) -> N
 def test_faults_are_per_endpoint_and_status_faults_come_first(
     sim: CopilotApiSimulator, token: str, client: httpx.Client
 ) -> None:
-    sim.queue(server_error(), endpoint="/responses")
+    sim.queue(Fault.server_error(), endpoint="/responses")
     assert chat(client, "gpt-4o", [user("hi")]).status_code == 200
     assert sim.api.pending() == 1
-    sim.api.queue(status(500), endpoint=None)
+    sim.api.queue(Fault.status(500), endpoint=None)
     # Status faults answer before authentication, like a proxy in front of the API.
     unauth = httpx.post(sim.url + "/embeddings", json={})
     assert unauth.status_code == 500
@@ -707,7 +699,7 @@ def test_faults_are_per_endpoint_and_status_faults_come_first(
 def test_stream_faults_wait_for_a_good_answer(
     sim: CopilotApiSimulator, client: httpx.Client
 ) -> None:
-    sim.queue(drop(after=2))
+    sim.queue(Fault.drop(after=2))
     assert chat(client, "gpt-5.1-codex", [user("hi")]).status_code == 400  # not used up
     assert sim.api.pending() == 1
     with pytest.raises(httpx.RemoteProtocolError):
@@ -716,7 +708,7 @@ def test_stream_faults_wait_for_a_good_answer(
 
 
 def test_drop_mid_stream(sim: CopilotApiSimulator, client: httpx.Client) -> None:
-    sim.queue(drop(after=3))
+    sim.queue(Fault.drop(after=3))
     with client.stream(
         "POST",
         "/chat/completions",
@@ -738,20 +730,20 @@ def test_drop_mid_stream(sim: CopilotApiSimulator, client: httpx.Client) -> None
 
 
 def test_drop_whole_body(sim: CopilotApiSimulator, client: httpx.Client) -> None:
-    sim.queue(drop())
+    sim.queue(Fault.drop())
     with pytest.raises(httpx.RemoteProtocolError):
         chat(client, "gpt-4o", [user("hi")])
 
 
 def test_drop_models(sim: CopilotApiSimulator, client: httpx.Client) -> None:
-    sim.queue(drop(), endpoint="/models")
+    sim.queue(Fault.drop(), endpoint="/models")
     with pytest.raises(httpx.RemoteProtocolError):
         client.get("/models")
     assert client.get("/models").status_code == 200
 
 
 def test_stall_times_out(sim: CopilotApiSimulator, client: httpx.Client) -> None:
-    sim.queue(stall(5, after=1))
+    sim.queue(Fault.stall(5, after=1))
     with pytest.raises(httpx.ReadTimeout):
         stream_result(
             client.post(
@@ -763,16 +755,16 @@ def test_stall_times_out(sim: CopilotApiSimulator, client: httpx.Client) -> None
 
 
 def test_short_stall_then_whole_body(sim: CopilotApiSimulator, client: httpx.Client) -> None:
-    sim.queue(stall(0.05))
+    sim.queue(Fault.stall(0.05))
     response = chat(client, "gpt-4o", [user("hi")])
     assert parse_chat_response(response.json()).content == "echo: hi"
 
 
 def test_malformed_frame(sim: CopilotApiSimulator, client: httpx.Client) -> None:
-    sim.queue(malformed(after=2))
+    sim.queue(Fault.malformed(after=2))
     with pytest.raises(StreamError, match="malformed"):
         stream_result(chat(client, "gpt-4o", [user("hi")], stream=True))
-    sim.queue(malformed())
+    sim.queue(Fault.malformed())
     with pytest.raises(json.JSONDecodeError):
         chat(client, "gpt-4o", [user("hi")]).json()
 

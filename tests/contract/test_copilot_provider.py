@@ -225,8 +225,8 @@ def test_401_re_exchanges_once(sim: CopilotSimulator, mode: str) -> None:
 @pytest.mark.parametrize(
     ("fault", "needle"),
     [
-        (copilot_api.quota_exceeded(retry_after=3600), "3600"),
-        (copilot_api.rate_limited(retry_after=30), "30"),
+        (copilot_api.Fault.quota_exceeded(retry_after=3600), "3600"),
+        (copilot_api.Fault.rate_limited(retry_after=30), "30"),
     ],
     ids=["402-quota", "429"],
 )
@@ -472,7 +472,7 @@ def test_claude_messages_vision_and_errors(sim: CopilotSimulator, mode: str) -> 
     assert sent.headers["copilot-vision-request"] == "true"
     assert sent.json()["messages"][0]["content"][1]["type"] == "image"
     # Errors come out as the same LiteLLM classes as on the other routes.
-    sim.api.queue(copilot_api.rate_limited(), endpoint="/v1/messages")
+    sim.api.queue(copilot_api.Fault.rate_limited(), endpoint="/v1/messages")
     with pytest.raises((litellm.RateLimitError, MidStreamFallbackError)) as info:
         run(mode, "claude-sonnet-4.5", [{"role": "user", "content": "x"}])
     original = getattr(info.value, "original_exception", info.value)

@@ -99,7 +99,7 @@ def test_cooldown_skips_a_deployment_over_quota(
     sims: tuple[ChatGPTSimulator, CopilotSimulator],
 ) -> None:
     chatgpt, copilot = sims
-    copilot.api.queue(copilot_api.quota_exceeded(retry_after=3600))
+    copilot.api.queue(copilot_api.Fault.quota_exceeded(retry_after=3600))
     router = litellm.Router(
         model_list=[
             # `order`: Copilot is tried first while it is healthy.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,7 +40,10 @@ FLAT_TOOL = {
 PNG = "data:image/png;base64,iVBORw0KGgo="
 #: The shared translation with system messages as top-level `instructions` (the Codex
 #: shape until 2026; still a profile option). Today's Codex shapes are tested at the end.
-INSTRUCTIONS_PROFILE = dataclasses.replace(CODEX_PROFILE, developer_messages=False)
+#: Without Codex's item bookkeeping (ids, status, client_metadata), tested at the end too.
+INSTRUCTIONS_PROFILE = dataclasses.replace(
+    CODEX_PROFILE, developer_messages=False, item_bookkeeping=False, client_metadata=False
+)
 
 
 def build(
@@ -58,6 +63,13 @@ def build(
 
 def user_item(text: str) -> dict[str, Any]:
     return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+
+
+def without_ids(items: Any) -> Any:
+    """Items (or one item) without their ``id`` (Codex's item bookkeeping, tested apart)."""
+    if isinstance(items, list):
+        return [without_ids(i) for i in items]
+    return {k: v for k, v in items.items() if k != "id"}
 
 
 def walk(value: Any) -> Iterator[Any]:
@@ -400,10 +412,10 @@ def test_profile_default_instructions_with_system_items() -> None:
     assert body["input"][0]["role"] == "system"
 
 
-def test_no_item_ids_anywhere_in_input() -> None:
+def test_no_item_ids_without_item_bookkeeping() -> None:
     conversations: list[Any] = [case.values[0] for case in MESSAGE_CASES]
     for conversation in conversations:
-        for profile in (CODEX_PROFILE, COPILOT_RESPONSES_PROFILE):
+        for profile in (INSTRUCTIONS_PROFILE, COPILOT_RESPONSES_PROFILE):
             body = build(conversation, profile=profile, tools=[TOOL]).body
             for node in walk(body["input"]):
                 if isinstance(node, dict):
@@ -1060,12 +1072,12 @@ def test_codex_sends_system_messages_as_developer_messages() -> None:
     messages = [{"role": "system", "content": "Be brief."}, USER]
     body = build(messages, profile=CODEX_PROFILE).body
     assert "instructions" not in body
-    assert body["input"][0] == {
+    assert without_ids(body["input"][0]) == {
         "type": "message",
         "role": "developer",
         "content": [{"type": "input_text", "text": "Be brief."}],
     }
-    assert body["input"][1] == user_item("hi")
+    assert without_ids(body["input"][1]) == user_item("hi")
 
 
 def test_codex_without_system_message_starts_with_a_default_developer_message() -> None:
@@ -1073,13 +1085,13 @@ def test_codex_without_system_message_starts_with_a_default_developer_message() 
     assert "instructions" not in body
     first = body["input"][0]
     assert first["role"] == "developer" and first["content"][0]["text"].strip()
-    assert body["input"][1:] == [user_item("hi")]
+    assert without_ids(body["input"][1:]) == [user_item("hi")]
 
 
 def test_lite_puts_function_tools_in_an_additional_tools_item() -> None:
     body = build([USER], profile=LITE, tools=[TOOL], parallel_tool_calls=True).body
     assert "tools" not in body
-    assert body["input"][0] == {
+    assert without_ids(body["input"][0]) == {
         "type": "additional_tools",
         "role": "developer",
         "tools": [
@@ -1108,7 +1120,11 @@ def test_lite_replays_calls_with_their_namespace_and_drops_image_detail() -> Non
     call = next(i for i in body["input"] if i.get("type") == "function_call")
     assert call["namespace"] == "functions" and call["name"] == "get_weather"
     output = next(i for i in body["input"] if i.get("type") == "function_call_output")
-    assert output == {"type": "function_call_output", "call_id": "call_1", "output": "sunny"}
+    assert without_ids(output) == {
+        "type": "function_call_output",
+        "call_id": "call_1",
+        "output": "sunny",
+    }
     assert all(
         "detail" not in part
         for part in walk(body)
@@ -1147,3 +1163,120 @@ def test_copilot_profile_is_unchanged_by_the_codex_options() -> None:
     assert body["tools"] == [FLAT_TOOL]
     assert body["input"][0]["role"] == "system"
     assert "reasoning" not in body and "text" not in body
+
+
+# --------------------------------------------------------------------------------------
+# Codex's item bookkeeping: ids, function_call status, client_metadata (§1.3)
+
+ASSISTANT_WITH_SERVER_IDS = {
+    "role": "assistant",
+    "content": None,
+    "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
+    ],
+    "provider_specific_fields": {
+        "reasoning_encrypted_content": ["gAAAA-blob"],
+        "reasoning_items": [{"id": "rs_server", "summary": ["Thinking about it."]}],
+        "tool_call_item_ids": {"call_1": "fc_server"},
+    },
+}
+SERVER_ID_HISTORY = [
+    {"role": "system", "content": "Be brief."},
+    {"role": "user", "content": "weather?"},
+    ASSISTANT_WITH_SERVER_IDS,
+    {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
+]
+
+
+def test_codex_items_carry_the_reference_prefixes() -> None:
+    body = build(SERVER_ID_HISTORY, profile=LITE, tools=[TOOL]).body
+    ids = [(item["type"], item.get("role"), item.get("id", "")) for item in body["input"]]
+    prefixes = [(kind, role, ident.split("_", 1)[0] + "_") for kind, role, ident in ids]
+    assert prefixes == [
+        ("additional_tools", "developer", "at_"),
+        ("message", "developer", "msg_"),
+        ("message", "user", "msg_"),
+        ("reasoning", None, "rs_"),
+        ("function_call", None, "fc_"),
+        ("function_call_output", None, "fco_"),
+    ]
+
+
+def test_server_ids_win_and_reasoning_summary_is_replayed() -> None:
+    body = build(SERVER_ID_HISTORY, profile=LITE, tools=[TOOL]).body
+    reasoning = next(i for i in body["input"] if i["type"] == "reasoning")
+    assert reasoning == {
+        "type": "reasoning",
+        "summary": [{"type": "summary_text", "text": "Thinking about it."}],
+        "encrypted_content": "gAAAA-blob",
+        "id": "rs_server",
+    }
+    call = next(i for i in body["input"] if i["type"] == "function_call")
+    assert call["id"] == "fc_server"
+    assert call["status"] == "completed"
+
+
+def test_made_ids_are_the_same_on_every_turn() -> None:
+    """The history arrives again on every call: the items already sent keep their ids
+    (and the request prefix stays byte-identical for the prompt cache)."""
+    first = build(SERVER_ID_HISTORY[:2], profile=CLASSIC, tools=[TOOL]).body
+    later = build(
+        [*SERVER_ID_HISTORY, {"role": "user", "content": "and tomorrow?"}],
+        profile=CLASSIC,
+        tools=[TOOL],
+    ).body
+    assert later["input"][: len(first["input"])] == first["input"]
+    again = build(SERVER_ID_HISTORY[:2], profile=CLASSIC, tools=[TOOL]).body
+    assert json.dumps(again) == json.dumps(first)
+
+
+def test_equal_items_get_distinct_ids_and_conversations_differ() -> None:
+    yes = {"role": "user", "content": "yes"}
+    answer = {"role": "assistant", "content": "ok"}
+    body = build([USER, answer, yes, answer, yes], profile=CLASSIC).body
+    ids = [i.get("id") for i in body["input"] if i.get("role") != "assistant"]
+    assert all(ids) and len(set(ids)) == len(ids)
+    other = build([USER, answer, yes], profile=CLASSIC, cache_key="another-conversation").body
+    assert other["input"][1]["id"] != ids[1]
+
+
+def test_the_models_items_get_no_made_id() -> None:
+    """Assistant text, calls and reasoning without the server's ids carry none: the
+    reference never makes ids for the model's items (a made one could be looked up)."""
+    history = [*TOOL_HISTORY]
+    history[1] = {
+        **TOOL_HISTORY[1],
+        "provider_specific_fields": {"reasoning_encrypted_content": ["blob"]},
+    }
+    body = build(history, profile=CLASSIC, tools=[TOOL]).body
+    reasoning = next(i for i in body["input"] if i["type"] == "reasoning")
+    assert "id" not in reasoning and reasoning["summary"] == []
+    call = next(i for i in body["input"] if i["type"] == "function_call")
+    assert "id" not in call and call["status"] == "completed"
+    answer = build([USER, {"role": "assistant", "content": "ok"}, USER], profile=CLASSIC).body
+    assert "id" not in answer["input"][2]
+
+
+def test_client_metadata_names_the_conversation_and_the_turn() -> None:
+    first = build(SERVER_ID_HISTORY[:2], profile=CLASSIC, tools=[TOOL]).body
+    followup = build(SERVER_ID_HISTORY, profile=CLASSIC, tools=[TOOL]).body
+    next_turn = build(
+        [*SERVER_ID_HISTORY, {"role": "user", "content": "and tomorrow?"}],
+        profile=CLASSIC,
+        tools=[TOOL],
+    ).body
+    meta = first["client_metadata"]
+    assert set(meta) == {"session_id", "thread_id", "turn_id"}
+    assert meta["session_id"] == meta["thread_id"] == first["prompt_cache_key"]
+    assert str(uuid.UUID(meta["turn_id"])) == meta["turn_id"]
+    # A tool follow-up is the same turn; the next user message starts a new one.
+    assert followup["client_metadata"] == meta
+    assert next_turn["client_metadata"]["turn_id"] != meta["turn_id"]
+
+
+def test_copilot_sends_no_ids_status_summary_or_client_metadata() -> None:
+    body = build(SERVER_ID_HISTORY, profile=COPILOT_RESPONSES_PROFILE, tools=[TOOL]).body
+    assert "client_metadata" not in body
+    assert all("id" not in item and "status" not in item for item in body["input"])
+    reasoning = next(i for i in body["input"] if i["type"] == "reasoning")
+    assert reasoning["summary"] == []

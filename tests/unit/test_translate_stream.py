@@ -89,6 +89,8 @@ SUCCESS_CASES = [
             usage=Usage(50, 30, 80, cached_tokens=0, reasoning_tokens=12),
             response_id="resp_tools",
             model="gpt-5.1-codex",
+            # The server's item ids of the calls, replayed by request.py (Codex, §1.3).
+            provider_fields={"tool_call_item_ids": {"call_A": "fc_a", "call_B": "fc_b"}},
         ),
         id="parallel-tool-calls-interleaved-completed-output-empty",
     ),
@@ -103,7 +105,12 @@ SUCCESS_CASES = [
             response_id="resp_reason",
             model="gpt-5.1",
             # Kept for the next turn (replayed by request.py).
-            provider_fields={"reasoning_encrypted_content": ["gAAAAB-opaque"]},
+            provider_fields={
+                "reasoning_encrypted_content": ["gAAAAB-opaque"],
+                "reasoning_items": [
+                    {"id": "rs_1", "summary": ["**Plan** add numbers", "Check result"]}
+                ],
+            },
         ),
         id="reasoning-summary-two-parts",
     ),
@@ -179,6 +186,8 @@ SUCCESS_CASES = [
             usage=Usage(12, 9, 21, cached_tokens=0, reasoning_tokens=0),
             response_id="resp_cp",
             model="gpt-5.1-codex",
+            # The first of the item ids Copilot gave (the request leaves ids out for it).
+            provider_fields={"tool_call_item_ids": {"call_cp": "fc_v1"}},
         ),
         id="copilot-new-item-id-on-every-event",
     ),
