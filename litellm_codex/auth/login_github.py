@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from litellm_codex import copilot_identity, settings
+from litellm_codex._trust import check_trusted, require_trusted
 from litellm_codex.auth import device
 from litellm_codex.auth.records import PROVIDER_COPILOT, CopilotLogin
 from litellm_codex.errors import LoginError, NoAccessError, parse_error_body
@@ -90,6 +91,15 @@ class GitHubEndpoints:
     #: Copilot API base overriding the token's ``endpoints.api`` (enterprise / env).
     api_base: str | None = None
     enterprise: str | None = None
+
+    def require_trusted(self) -> None:
+        """Refuse, before any request, endpoints a token must not be sent to."""
+        require_trusted(
+            "the GitHub endpoints of this login",
+            self.github_url,
+            self.github_api_url,
+            self.api_base,
+        )
 
     @property
     def host(self) -> str:
@@ -236,7 +246,8 @@ def login_with_token(
     token = token.strip()
     if not token:
         raise LoginError("the GitHub token is empty")
-    client = http or httpx.Client(timeout=HTTP_TIMEOUT)
+    endpoints.require_trusted()
+    client = http or httpx.Client(timeout=HTTP_TIMEOUT, event_hooks={"request": [check_trusted]})
     try:
         check = verify_token(client, token, endpoints)
     finally:
@@ -274,8 +285,9 @@ def login_device_flow(
     http: httpx.Client | None = None,
 ) -> CopilotLogin:
     """Run GitHub's device flow, check Copilot access, save the login."""
+    endpoints.require_trusted()
     sleep = sleep or device.sleeper()
-    client = http or httpx.Client(timeout=HTTP_TIMEOUT)
+    client = http or httpx.Client(timeout=HTTP_TIMEOUT, event_hooks={"request": [check_trusted]})
     github = endpoints.github_url
     # Without this header GitHub answers form-encoded (§1.2); the parser copes either way.
     headers = {"Accept": "application/json", "User-Agent": copilot_identity.current().user_agent}

@@ -36,6 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from litellm_codex import codex_client
+from litellm_codex._trust import check_trusted, require_trusted
 from litellm_codex.auth import device, pkce
 from litellm_codex.auth.records import CodexLogin
 from litellm_codex.auth.tokens import codex_identity, jwt_expiry
@@ -310,10 +311,11 @@ def login_browser(
     failed, port busy).
     """
     auth_base = _issuer(auth_base)
+    require_trusted("the OpenAI login's issuer", auth_base)
     verifier = pkce.new_verifier()
     state = pkce.new_state()
     outcome = _Outcome()
-    client = http or httpx.Client(timeout=HTTP_TIMEOUT)
+    client = http or httpx.Client(timeout=HTTP_TIMEOUT, event_hooks={"request": [check_trusted]})
     redirect: dict[str, str] = {}
 
     def exchange(code: str) -> dict[str, str]:
@@ -378,8 +380,9 @@ def login_device(
 ) -> CodexLogin:
     """Log in with a device code (for machines without a browser) and save the login."""
     auth_base = _issuer(auth_base)
+    require_trusted("the OpenAI login's issuer", auth_base)
     sleep = sleep or device.sleeper()
-    client = http or httpx.Client(timeout=HTTP_TIMEOUT)
+    client = http or httpx.Client(timeout=HTTP_TIMEOUT, event_hooks={"request": [check_trusted]})
     try:
         try:
             response = client.post(
