@@ -143,6 +143,7 @@ class CopilotProvider(BaseProvider):
         return self._plan(ctx, base, route_for(ctx.model, entries))
 
     async def abuild_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
+        await copilot_identity.amachine_id()  # its first read off the event loop
         base = self.api_base(ctx.api_base, access)
         learnt = self._learnt.get((base, ctx.model))
         if learnt is not None:
@@ -216,6 +217,7 @@ class CopilotProvider(BaseProvider):
         inputs = _embedding_inputs(kwargs.get("input"))
 
         async def plan(c: CallContext, a: Access) -> UpstreamCall:
+            await copilot_identity.amachine_id()  # its first read off the event loop
             return self._plan_embedding(c, a, inputs)
 
         try:
