@@ -38,20 +38,14 @@ from typing import Any
 import litellm
 
 from litellm_codex.models import metadata_rows
+from litellm_codex.provider_names import COPILOT, HANDLERS, TAKEN_OVER
 
 __all__ = ["TakeoverWarning", "is_registered", "register", "unregister"]
 
 log = logging.getLogger("litellm_codex")
 
 #: Provider names we register, and the handler attribute each one maps to.
-PROVIDERS: dict[str, str] = {
-    "openai-codex": "openai_codex",
-    "openai_codex": "openai_codex",
-    "github_copilot": "github_copilot",
-    "github-copilot": "github_copilot",
-}
-#: Names that collide with a LiteLLM built-in and need the takeover hooks.
-TAKEN_OVER = frozenset({"github_copilot"})
+PROVIDERS = HANDLERS
 #: Parameters our handlers understand that LiteLLM's OpenAI-like policy would reject (H5).
 PASSTHROUGH_PARAMS = ["reasoning_effort", "verbosity", "thinking", "user"]
 
@@ -433,7 +427,7 @@ def _h8_embeddings() -> Callable[[], None] | None:
         if kwargs.get("custom_llm_provider") in TAKEN_OVER:
             from litellm_codex.providers import handler_for
 
-            ours = handler_for("github_copilot")
+            ours = handler_for(HANDLERS[COPILOT])
             fn = ours.aembedding if kwargs.get("aembedding") else ours.embedding
             return fn(
                 model=kwargs.get("model"),

@@ -16,7 +16,13 @@ import httpx
 
 from litellm_codex.errors import ConfigurationError
 
-__all__ = ["acheck_trusted", "check_trusted", "is_trusted", "untrusted_error"]
+__all__ = [
+    "acheck_trusted",
+    "check_trusted",
+    "is_trusted",
+    "require_trusted",
+    "untrusted_error",
+]
 
 
 def is_trusted(url: str | httpx.URL) -> bool:
@@ -42,6 +48,17 @@ def untrusted_error(url: str | httpx.URL, source: str) -> ConfigurationError:
         f"refusing to send credentials to {origin} ({source}): bearer tokens only go over "
         "https, or plain http to localhost / 127.0.0.1 / ::1"
     )
+
+
+def require_trusted(source: str, *urls: str | None) -> None:
+    """Raise :func:`untrusted_error` for the first of ``urls`` that is not trusted.
+
+    For the login flows: their endpoints are checked before the first request, so a wrong
+    setting fails before a code, a token or a password prompt is spent on it.
+    """
+    for url in urls:
+        if url and not is_trusted(url):
+            raise untrusted_error(url, source)
 
 
 def check_trusted(request: httpx.Request) -> None:

@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import platform
 import re
-import shutil
-import subprocess
 import threading
+from collections.abc import Mapping
 
-from litellm_codex import __version__
+from litellm_codex import __version__, settings
 
 __all__ = [
+    "API_BASE_ENV",
     "AUTH_BASE",
+    "AUTH_BASE_ENV",
     "BUILTIN_CLIENT_VERSION",
     "CLIENT_ID",
     "DEFAULT_API_BASE",
@@ -39,6 +39,7 @@ __all__ = [
     "HEADER_THREAD_ID",
     "HEADER_VERSION",
     "VERSION_ENV",
+    "auth_base_from_env",
     "client_version",
     "installed_codex_version",
     "newer",
@@ -62,7 +63,11 @@ DEFAULT_ORIGINATOR = "codex_cli_rs"
 ORIGINATOR_ENV = "OPENAI_CODEX_ORIGINATOR"
 
 DEFAULT_API_BASE = "https://chatgpt.com/backend-api/codex"
+#: ``OPENAI_CODEX_API_BASE`` overrides :data:`DEFAULT_API_BASE` (SPEC §3).
+API_BASE_ENV = "OPENAI_CODEX_API_BASE"
+#: The OAuth issuer (login, refresh, revoke); ``OPENAI_CODEX_AUTH_BASE`` overrides it.
 AUTH_BASE = "https://auth.openai.com"
+AUTH_BASE_ENV = "OPENAI_CODEX_AUTH_BASE"
 #: The Codex CLI's OAuth client (§1.5).
 CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
 
@@ -102,6 +107,9 @@ def installed_codex_version(timeout: float = 5.0) -> str | None:
 
     Blocking (a subprocess): call it off the event loop; :func:`client_version` runs it once.
     """
+    import shutil  # here, not at import: records and the CLI import this module
+    import subprocess
+
     exe = shutil.which("codex")
     if exe is None:
         return None
@@ -122,7 +130,7 @@ def client_version() -> str:
     ``OPENAI_CODEX_CLIENT_VERSION`` when set; else the newer of the built-in floor and the
     installed Codex CLI, asked once per process (blocking on that first call only).
     """
-    override = (os.environ.get(VERSION_ENV) or "").strip()
+    override = settings.current().codex_client_version
     if override:
         return override
     global _resolved
@@ -134,7 +142,7 @@ def client_version() -> str:
 
 def client_version_resolved() -> bool:
     """Whether :func:`client_version` answers without blocking."""
-    return bool((os.environ.get(VERSION_ENV) or "").strip()) or _resolved is not None
+    return settings.current().codex_client_version is not None or _resolved is not None
 
 
 def reset_client_version() -> None:
@@ -150,14 +158,20 @@ def version_for(minimal_client_version: str | None) -> str:
     An explicit ``OPENAI_CODEX_CLIENT_VERSION`` is the user's word and is sent as is.
     """
     base = client_version()
-    if (os.environ.get(VERSION_ENV) or "").strip():
+    if settings.current().codex_client_version is not None:
         return base
     return newer(base, minimal_client_version)
 
 
+def auth_base_from_env(env: Mapping[str, str] | None = None) -> str | None:
+    """``OPENAI_CODEX_AUTH_BASE`` without a trailing ``/``, or ``None`` when unset."""
+    found = settings.current() if env is None else settings.Settings.from_env(env)
+    return found.codex_auth_base
+
+
 def originator() -> str:
     """The ``originator`` header value."""
-    return (os.environ.get(ORIGINATOR_ENV) or "").strip() or DEFAULT_ORIGINATOR
+    return settings.current().codex_originator or DEFAULT_ORIGINATOR
 
 
 def user_agent(version: str, origin: str | None = None) -> str:

@@ -24,7 +24,7 @@ newest reference client, the GitHub Copilot CLI 1.0.102, captured 2026-11-30
 GitHub retires old API versions (HTTP 466) and refuses new models to old editor versions
 ("model ... is not supported in this ... version, please update"), so each value can be
 changed without a release: ``GITHUB_COPILOT_EDITOR_VERSION``,
-``GITHUB_COPILOT_INTEGRATION_ID``, ``GITHUB_COPILOT_API_VERSION`` (read on every request).
+``GITHUB_COPILOT_INTEGRATION_ID``, ``GITHUB_COPILOT_API_VERSION`` (:mod:`litellm_codex.settings`).
 :func:`too_old_hint` turns such answers into a sentence that names the variable to set.
 
 Nothing here imports LiteLLM; the only I/O is one small read of the machine id (:func:`machine_id`;
@@ -43,6 +43,8 @@ import sys
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from litellm_codex import settings
 
 __all__ = [
     "ANTHROPIC_VERSION",
@@ -269,11 +271,11 @@ class CopilotIdentity:
 
 def current(env: Mapping[str, str] | None = None) -> CopilotIdentity:
     """The identity for the next request: the reference values, each overridable by env."""
-    env = os.environ if env is None else env
+    found = settings.current() if env is None else settings.Settings.from_env(env)
     return CopilotIdentity(
-        editor_version=(env.get(EDITOR_VERSION_ENV) or "").strip() or EDITOR_VERSION,
-        integration_id=(env.get(INTEGRATION_ID_ENV) or "").strip() or INTEGRATION_ID,
-        api_version=(env.get(API_VERSION_ENV) or "").strip() or API_VERSION,
+        editor_version=found.copilot_editor_version or EDITOR_VERSION,
+        integration_id=found.copilot_integration_id or INTEGRATION_ID,
+        api_version=found.copilot_api_version or API_VERSION,
     )
 
 
@@ -306,3 +308,46 @@ def too_old_hint(status: int | None, message: str) -> str | None:
             "GitHub names the editor), or upgrade litellm-codex."
         )
     return None
+
+
+# -- endpoints (SPEC §3 "GitHub Copilot"; protocols/github-copilot.md §2) ---------------
+#: The device flow's web base, the token exchange's REST API base, and the Copilot model API
+#: used when neither the environment, the login nor the token names one.
+GITHUB_URL = "https://github.com"
+GITHUB_API_URL = "https://api.github.com"
+API_BASE = "https://api.githubcopilot.com"
+GITHUB_URL_ENV = "GITHUB_COPILOT_GITHUB_URL"
+GITHUB_API_URL_ENV = "GITHUB_COPILOT_GITHUB_API_URL"
+API_BASE_ENV = "GITHUB_COPILOT_API_BASE"
+
+
+def enterprise_urls(domain: str | None) -> tuple[str, str, str | None]:
+    """``(github_url, github_api_url, api_base)`` of github.com or of a GHE.com domain
+    (``https://{domain}``, ``https://api.{domain}``, ``https://copilot-api.{domain}``)."""
+    if not domain:
+        return GITHUB_URL, GITHUB_API_URL, None
+    return f"https://{domain}", f"https://api.{domain}", f"https://copilot-api.{domain}"
+
+
+def api_base(*choices: str | None) -> str:
+    """The Copilot API base: the first of ``choices`` that is set, else :data:`API_BASE`.
+
+    Callers pass them in precedence order: a per-call ``api_base``,
+    ``GITHUB_COPILOT_API_BASE``, the login's (enterprise), the token's ``endpoints.api``.
+    """
+    return settings.first(*choices) or API_BASE
+
+
+def exchange_headers(github_token: str) -> dict[str, str]:
+    """Headers of GitHub's own API with a GitHub token (``copilot_internal/v2/token``,
+    ``/user``): the identity plus ``Authorization: token ...``."""
+    return {"Authorization": f"token {github_token}", "Accept": "application/json"} | (
+        current().github_headers()
+    )
+
+
+def user_headers(github_token: str) -> dict[str, str]:
+    """Headers of ``GET /copilot_internal/user`` (direct-token mode: the token is the bearer)."""
+    return {"Authorization": f"Bearer {github_token}", "Accept": "application/json"} | (
+        current().github_headers()
+    )

@@ -52,6 +52,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from litellm_codex.provider_names import cli_name
+
 __all__ = [
     "ConfigurationError",
     "CredentialsError",
@@ -73,19 +75,6 @@ __all__ = [
     "redact",
     "to_litellm",
 ]
-
-#: CLI spelling of each provider, used in "run `litellm-codex login ...`" hints.
-_CLI_NAMES = {
-    "openai-codex": "openai-codex",
-    "openai_codex": "openai-codex",
-    "github_copilot": "github-copilot",
-    "github-copilot": "github-copilot",
-}
-
-
-def cli_name(provider: str) -> str:
-    """The CLI / storage spelling of a provider: ``openai-codex`` or ``github-copilot``."""
-    return _CLI_NAMES.get(provider, provider)
 
 
 def login_command(provider: str, user: str | None = None) -> str:
@@ -151,7 +140,7 @@ class NotLoggedInError(CredentialsError):
     def __init__(self, provider: str, detail: str = "", *, user: str | None = None) -> None:
         hint = f"run `{login_command(provider, user)}`"
         whose = f" as LiteLLM user {user!r}" if user is not None else ""
-        text = f"not logged in to {_CLI_NAMES.get(provider, provider)}{whose}: {hint}"
+        text = f"not logged in to {cli_name(provider)}{whose}: {hint}"
         super().__init__(f"{text} ({detail})" if detail else text, provider=provider)
         #: The LiteLLM user id whose login is missing (per-user mode), else ``None``.
         self.user = user
@@ -163,7 +152,7 @@ class LoginExpiredError(CredentialsError):
     def __init__(self, provider: str, reason: str, *, user: str | None = None) -> None:
         whose = f" of LiteLLM user {user!r}" if user is not None else ""
         super().__init__(
-            f"the stored {_CLI_NAMES.get(provider, provider)} login{whose} cannot be refreshed "
+            f"the stored {cli_name(provider)} login{whose} cannot be refreshed "
             f"({reason}); log in again: run `{login_command(provider, user)}`",
             provider=provider,
         )

@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from litellm_codex.provider_names import CODEX_NAMES, COPILOT_NAMES
+
 __all__ = [
     "COPILOT_MODELS",
     "metadata_rows",
@@ -28,8 +30,8 @@ __all__ = [
     "rows_from_copilot_models",
 ]
 
-CODEX_PROVIDER_NAMES = ("openai-codex", "openai_codex")
-COPILOT_PROVIDER_NAMES = ("github_copilot", "github-copilot")
+CODEX_PROVIDER_NAMES = CODEX_NAMES
+COPILOT_PROVIDER_NAMES = COPILOT_NAMES
 
 #: ``openai-codex`` rows come from the model catalog (the bundled snapshot of
 #: :mod:`litellm_codex.codex_catalog` until a live ``/models`` answer replaces it), not

@@ -34,12 +34,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from litellm_codex.errors import ResponseTooLarge
+from litellm_codex.settings import DEFAULT_MAX_EVENT_BYTES
 
 __all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEDecoder", "ServerSentEvent", "aiter_sse", "iter_sse"]
 
-#: Largest SSE line or event we buffer. Codex's largest events carry whole output items
-#: (an image generation result is a few MB of base64); 32 MiB leaves room for those.
-DEFAULT_MAX_EVENT_BYTES = 32 * 1024 * 1024
+# Largest SSE line or event we buffer (DEFAULT_MAX_EVENT_BYTES, from litellm_codex.settings).
+# Codex's largest events carry whole output items (an image generation result is a few MB
+# of base64); 32 MiB leaves room for those.
 #: The environment variable named in the error (read by the provider layer, not here).
 MAX_EVENT_SETTING = "LITELLM_CODEX_MAX_EVENT_BYTES"
 

@@ -10,8 +10,8 @@ import pytest
 
 # Before anything imports litellm: never fetch the remote cost map in tests.
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
-# Tests must not wait out real backoff delays.
-os.environ.setdefault("LITELLM_CODEX_RETRY_BASE_DELAY", "0.01")
+# The package's test mode: no wait (device-flow polling, retry back-off) longer than 50 ms.
+os.environ.setdefault("LITELLM_CODEX_TESTING_FAST", "1")
 
 _SCRUBBED_PREFIXES = ("OPENAI_CODEX_", "GITHUB_COPILOT_", "CODEX_", "CHATGPT_", "REDIS_")
 _SCRUBBED = {
@@ -24,6 +24,34 @@ _SCRUBBED = {
     "LITELLM_SALT_KEY",
     "LITELLM_CODEX_CREDENTIALS",
 }
+
+
+def _reload_settings() -> None:
+    # Imported here: this module sets the environment before anything imports the package.
+    from litellm_codex import settings
+
+    settings.reload()
+
+
+class _MonkeyPatch(pytest.MonkeyPatch):
+    """pytest's monkeypatch, re-reading litellm-codex's settings after each environment
+    change (the package reads the environment once; see litellm_codex.settings)."""
+
+    def setenv(self, name: str, value: str, prepend: str | None = None) -> None:
+        super().setenv(name, value, prepend)
+        _reload_settings()
+
+    def delenv(self, name: str, raising: bool = True) -> None:
+        super().delenv(name, raising)
+        _reload_settings()
+
+
+@pytest.fixture
+def monkeypatch() -> Iterator[pytest.MonkeyPatch]:
+    patcher = _MonkeyPatch()
+    yield patcher
+    patcher.undo()
+    _reload_settings()
 
 
 @pytest.fixture(autouse=True)

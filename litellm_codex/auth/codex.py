@@ -37,15 +37,14 @@ from pydantic import ValidationError
 
 from litellm_codex import codex_client
 from litellm_codex._trust import check_trusted
-from litellm_codex.auth._cache import ProcessWide, StoredLogin
-from litellm_codex.auth._flight import SingleFlight
+from litellm_codex.auth._cache import ProcessWide
+from litellm_codex.auth._manager import RETRY_DELAY, CredentialManager
 from litellm_codex.auth._types import Access
 from litellm_codex.auth.codex_cli import codex_cli_lock, read_back, write_back
 from litellm_codex.auth.records import PROVIDER_CODEX, CodexLogin
 from litellm_codex.auth.store import (
     MemoryStore,
     TokenStore,
-    default_store,
     ensure_private_dir,
     home_dir,
 )
@@ -77,30 +76,18 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: The Codex CLI's OAuth client id (``CLIENT_ID`` in codex-rs/login; §1.1).
-CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
-#: OAuth issuer; ``OPENAI_CODEX_AUTH_BASE`` overrides it (SPEC §3).
-DEFAULT_AUTH_BASE = "https://auth.openai.com"
+#: The Codex CLI's OAuth client id and issuer (defined in :mod:`litellm_codex.codex_client`).
+CLIENT_ID = codex_client.CLIENT_ID
+DEFAULT_AUTH_BASE = codex_client.AUTH_BASE
 
 _REFRESH_TIMEOUT = 30.0
 #: How long to wait for another process's refresh before giving up.
 _LOCK_TIMEOUT = 120.0
-#: After a failed proactive refresh while the old token still works, wait this long
-#: before trying again (instead of trying on every request).
-_RETRY_DELAY = 30.0
-#: With nothing stored, look at the store again at most this often (a login made while
-#: this process runs is picked up without a restart).
 
 
 def _digest(token: str) -> str:
     # Remember spent refresh tokens by digest: the secret itself need not stay in memory.
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def auth_base_from_env() -> str | None:
-    """``OPENAI_CODEX_AUTH_BASE`` without a trailing slash, if set."""
-    value = os.environ.get("OPENAI_CODEX_AUTH_BASE", "").strip()
-    return value.rstrip("/") or None
 
 
 def save_login(store: TokenStore, login: CodexLogin) -> None:
@@ -136,10 +123,11 @@ def access_for(login: CodexLogin) -> Access:
     )
 
 
-class CodexCredentials:
+class CodexCredentials(CredentialManager[CodexLogin]):
     """The ChatGPT login of this process (a :class:`CredentialSource`)."""
 
     provider = PROVIDER_CODEX
+    http_timeout = _REFRESH_TIMEOUT
 
     def __init__(
         self,
@@ -150,21 +138,13 @@ class CodexCredentials:
         clock: Callable[[], float] = time.time,
         lock_path: str | os.PathLike[str] | None = None,
     ) -> None:
-        self._store = store
-        self._auth_base = (auth_base or "").rstrip("/") or auth_base_from_env()
-        self._http = http
-        self._owns_http = http is None
-        self._clock = clock
+        super().__init__(store, load_login, http=http, clock=clock)
+        self._auth_base = (auth_base or "").rstrip("/") or codex_client.auth_base_from_env()
         self._lock_path = Path(lock_path) if lock_path is not None else None
-        self._stored: StoredLogin[CodexLogin] = StoredLogin(
-            PROVIDER_CODEX, lambda: load_login(self.store), clock
-        )
         self._refresh_lock = threading.Lock()
         self._file_lock: filelock.FileLock | None = None
         #: digest(refresh token) -> why it must not be sent again
         self._spent: dict[str, str] = {}
-        self._retry_at = 0.0
-        self._flight: SingleFlight[Access] = SingleFlight()
 
     def __repr__(self) -> str:
         label = (
@@ -177,13 +157,6 @@ class CodexCredentials:
     # -- configuration ---------------------------------------------------------------
 
     @property
-    def store(self) -> TokenStore:
-        """The token store (the default store, chosen on first use)."""
-        if self._store is None:
-            self._store = default_store()
-        return self._store
-
-    @property
     def auth_base(self) -> str:
         """Constructor argument, else ``OPENAI_CODEX_AUTH_BASE``, else the login's issuer."""
         if self._auth_base:
@@ -192,32 +165,7 @@ class CodexCredentials:
             return self._stored.value.auth_base.rstrip("/")
         return DEFAULT_AUTH_BASE
 
-    @property
-    def login(self) -> CodexLogin | None:
-        """The login held in memory (``None`` before the first use)."""
-        return self._stored.value
-
-    def _client(self) -> httpx.Client:
-        if self._http is None:
-            self._http = httpx.Client(
-                timeout=_REFRESH_TIMEOUT, event_hooks={"request": [check_trusted]}
-            )
-        return self._http
-
-    def close(self) -> None:
-        """Close the HTTP client if this object created it."""
-        if self._owns_http and self._http is not None:
-            self._http.close()
-            self._http = None
-
-    # -- CredentialSource ------------------------------------------------------------
-
-    def get(self) -> Access:
-        """The current access; refreshed first when it expires within 5 minutes."""
-        login = self._current()
-        if not self._due(login):
-            return access_for(login)
-        return self._refresh(login.access_token, force=False)
+    # -- CredentialManager -----------------------------------------------------------
 
     def peek(self) -> Access | None:
         """The access in memory when it needs no refresh (no I/O, no waiting), else ``None``."""
@@ -226,41 +174,18 @@ class CodexCredentials:
             return access_for(login)
         return None
 
-    async def aget(self) -> Access:
-        """Async :meth:`get`: store reads and refreshes run in a worker thread, one per
-        event loop however many tasks wait."""
+    def _stale_token(self) -> str | None:
         login = self._stored.value
-        if login is not None and not self._due(login):
-            return access_for(login)
-        stale = login.access_token if login is not None else None
-        return await self._flight.run(("get", stale), self.get)
-
-    def after_unauthorized(self, stale: Access) -> Access:
-        """After a 401 with ``stale``: adopt a newer stored token, else refresh once."""
-        self._current()
-        return self._refresh(stale.token, force=True)
-
-    async def aafter_unauthorized(self, stale: Access) -> Access:
-        """Async :meth:`after_unauthorized`."""
-        return await self._flight.run(("401", stale.token), lambda: self.after_unauthorized(stale))
-
-    # -- loading ---------------------------------------------------------------------
-
-    def _current(self) -> CodexLogin:
-        return self._stored.current()
+        return login.access_token if login is not None else None
 
     def _due(self, login: CodexLogin) -> bool:
-        now = self._clock()
-        if not needs_refresh(login.expires_at, login.last_refresh, now):
-            return False
-        # A proactive refresh failed a moment ago and the token still works: keep using
-        # it for a while rather than hitting the token endpoint on every request.
-        still_valid = login.expires_at is not None and login.expires_at > now
-        return not (still_valid and now < self._retry_at)
+        """Expiring within 5 minutes (§1.7), unless backing off after a failed refresh."""
+        due = needs_refresh(login.expires_at, login.last_refresh, self._clock())
+        return self._renewal_due(due, login.expires_at)
 
     # -- refreshing ------------------------------------------------------------------
 
-    def _refresh(self, stale: str, *, force: bool) -> Access:
+    def _renew(self, stale: str | None, *, force: bool) -> Access:
         with self._refresh_lock:
             current = self._stored.value
             if current is not None and current.access_token != stale and not self._due(current):
@@ -279,21 +204,20 @@ class CodexCredentials:
                         login, reason="unauthorized_recovery" if force else "proactive_expiry"
                     )
                 except (UpstreamError, LoginExpiredError) as exc:
-                    now = self._clock()
-                    if not force and login.expires_at is not None and login.expires_at > now:
-                        self._retry_at = now + _RETRY_DELAY
+                    if self._keep_current(login.expires_at, force=force):
+                        assert login.expires_at is not None
                         log.warning(
                             "could not refresh the openai-codex login (%s); the current "
                             "token is valid until %s, retrying in %ds",
                             exc,
                             time.strftime("%H:%M:%S", time.localtime(login.expires_at)),
-                            int(_RETRY_DELAY),
+                            int(RETRY_DELAY),
                         )
                         return access_for(login)
                     raise
                 self._persist(fresh)
                 self._stored.value = fresh
-                self._retry_at = 0.0
+                self._renewed()
                 log.info(
                     "refreshed the openai-codex login for %s",
                     fresh.email or fresh.account_id or "the ChatGPT account",
@@ -531,7 +455,9 @@ def revoke(
 
     Returns whether the issuer accepted one of them; never raises for network trouble.
     """
-    base = (auth_base or auth_base_from_env() or login.auth_base or DEFAULT_AUTH_BASE).rstrip("/")
+    base = (
+        auth_base or codex_client.auth_base_from_env() or login.auth_base or DEFAULT_AUTH_BASE
+    ).rstrip("/")
     url = f"{base}/oauth/revoke"
     attempts: list[dict[str, str]] = [
         {"token": login.refresh_token, "token_type_hint": "refresh_token", "client_id": CLIENT_ID},

@@ -40,6 +40,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from litellm_codex import settings
 from litellm_codex.auth.records import CodexCliLink, CodexLogin
 from litellm_codex.auth.store import atomic_write
 from litellm_codex.auth.tokens import codex_identity, jwt_expiry
@@ -123,7 +124,7 @@ def resolve_codex_home(codex_home: str | os.PathLike[str] | None = None) -> Path
     (``find_codex_home``, §1.5)."""
     if codex_home is not None:
         return Path(codex_home).expanduser()
-    env = os.environ.get("CODEX_HOME")
+    env = settings.current().codex_home
     if env:
         return Path(env).expanduser()
     return Path.home() / ".codex"

@@ -21,7 +21,6 @@ or, when the exchange refuses it, used directly (the Copilot CLI's way).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -31,13 +30,12 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from litellm_codex import copilot_identity
-from litellm_codex._trust import check_trusted
-from litellm_codex.auth._cache import ProcessWide, StoredLogin
-from litellm_codex.auth._flight import SingleFlight
+from litellm_codex import copilot_identity, settings
+from litellm_codex.auth._cache import ProcessWide
+from litellm_codex.auth._manager import CredentialManager
 from litellm_codex.auth._types import Access
 from litellm_codex.auth.records import PROVIDER_COPILOT, CopilotLogin
-from litellm_codex.auth.store import TokenStore, default_store
+from litellm_codex.auth.store import TokenStore
 from litellm_codex.auth.tokens import copilot_token_due
 from litellm_codex.errors import (
     LoginExpiredError,
@@ -65,26 +63,18 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_GITHUB_API_URL = "https://api.github.com"
+DEFAULT_GITHUB_API_URL = copilot_identity.GITHUB_API_URL
 #: Used when neither the environment, the login nor the token names an API base.
-DEFAULT_COPILOT_API_BASE = "https://api.githubcopilot.com"
+DEFAULT_COPILOT_API_BASE = copilot_identity.API_BASE
+#: The headers of GitHub's API, defined with the client identity.
+exchange_headers = copilot_identity.exchange_headers
+user_headers = copilot_identity.user_headers
 
 #: ``LoginExpiredError.reason`` when the exchange rejects the GitHub token (HTTP 401). Worded
 #: so that errors.redact() does not mistake "token <word>" for a credential.
 REJECTED_REASON = "GitHub token was rejected"
 
 _EXCHANGE_TIMEOUT = 30.0
-#: After a failed early re-exchange while the token still works, wait before retrying.
-_RETRY_DELAY = 30.0
-
-
-def user_headers(github_token: str) -> dict[str, str]:
-    """Headers of ``GET /copilot_internal/user`` (direct-token mode: the token is the bearer)."""
-    return {
-        "Authorization": f"Bearer {github_token}",
-        "Accept": "application/json",
-        **copilot_identity.current().github_headers(),
-    }
 
 
 def parse_user(body: Any, github_token: str, now: float) -> CopilotToken:
@@ -103,16 +93,6 @@ def parse_user(body: Any, github_token: str, now: float) -> CopilotToken:
         sku=plan if isinstance(plan, str) else None,
         direct=True,
     )
-
-
-def exchange_headers(github_token: str) -> dict[str, str]:
-    """Headers of ``GET /copilot_internal/v2/token``: the one client identity
-    (:mod:`litellm_codex.copilot_identity`) plus the GitHub token."""
-    return {
-        "Authorization": f"token {github_token}",
-        "Accept": "application/json",
-        **copilot_identity.current().github_headers(),
-    }
 
 
 @dataclass(frozen=True)
@@ -199,10 +179,11 @@ def load_login(store: TokenStore) -> CopilotLogin | None:
         ) from None
 
 
-class CopilotCredentials:
+class CopilotCredentials(CredentialManager[CopilotLogin]):
     """The Copilot credentials of this process (a :class:`CredentialSource`)."""
 
     provider = PROVIDER_COPILOT
+    http_timeout = _EXCHANGE_TIMEOUT
 
     def __init__(
         self,
@@ -212,19 +193,12 @@ class CopilotCredentials:
         http: httpx.Client | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._store = store
-        env_url = os.environ.get("GITHUB_COPILOT_GITHUB_API_URL", "").strip()
-        self._github_api_url = (github_api_url or env_url).rstrip("/") or None
-        self._http = http
-        self._owns_http = http is None
-        self._clock = clock
-        self._stored: StoredLogin[CopilotLogin] = StoredLogin(
-            PROVIDER_COPILOT, lambda: load_login(self.store), clock
+        super().__init__(store, load_login, http=http, clock=clock)
+        self._github_api_url = settings.first(
+            github_api_url, settings.current().copilot_github_api_url
         )
         self._token: CopilotToken | None = None
         self._lock = threading.Lock()
-        self._retry_at = 0.0
-        self._flight: SingleFlight[Access] = SingleFlight()
         #: Exchanges done by this object (tests, status).
         self.exchanges = 0
         #: Set once the exchange refused the token and direct mode worked.
@@ -233,16 +207,6 @@ class CopilotCredentials:
     def __repr__(self) -> str:
         user = self._stored.value.login if self._stored.value else None
         return f"CopilotCredentials(user={user!r})"
-
-    @property
-    def store(self) -> TokenStore:
-        if self._store is None:
-            self._store = default_store()
-        return self._store
-
-    @property
-    def login(self) -> CopilotLogin | None:
-        return self._stored.value
 
     @property
     def token(self) -> CopilotToken | None:
@@ -260,28 +224,7 @@ class CopilotCredentials:
         """Constructor argument, else ``GITHUB_COPILOT_GITHUB_API_URL``, else the login's."""
         return (self._github_api_url or login.github_api_url or DEFAULT_GITHUB_API_URL).rstrip("/")
 
-    def _client(self) -> httpx.Client:
-        if self._http is None:
-            self._http = httpx.Client(
-                timeout=_EXCHANGE_TIMEOUT, event_hooks={"request": [check_trusted]}
-            )
-        return self._http
-
-    def close(self) -> None:
-        """Close the HTTP client if this object created it."""
-        if self._owns_http and self._http is not None:
-            self._http.close()
-            self._http = None
-
-    # -- CredentialSource ------------------------------------------------------------
-
-    def get(self) -> Access:
-        """The current Copilot access; exchanged first when due."""
-        login = self._current()
-        token = self._token
-        if token is not None and not self._due(token):
-            return self._access(login, token)
-        return self._exchange(token.token if token else None, force=False)
+    # -- CredentialManager -----------------------------------------------------------
 
     def peek(self) -> Access | None:
         """The access in memory when it needs no exchange (no I/O, no waiting), else ``None``."""
@@ -290,45 +233,27 @@ class CopilotCredentials:
             return self._access(login, token)
         return None
 
-    async def aget(self) -> Access:
-        """Async :meth:`get`; concurrent tasks share one exchange in a worker thread."""
-        login, token = self._stored.value, self._token
-        if login is not None and token is not None and not self._due(token):
-            return self._access(login, token)
-        return await self._flight.run(("get", token.token if token else None), self.get)
+    def _stale_token(self) -> str | None:
+        return self._token.token if self._token is not None else None
 
-    def after_unauthorized(self, stale: Access) -> Access:
-        """After a 401 from the Copilot API: exchange again (once per stale token)."""
-        self._current()
-        return self._exchange(stale.token, force=True)
-
-    async def aafter_unauthorized(self, stale: Access) -> Access:
-        """Async :meth:`after_unauthorized`."""
-        return await self._flight.run(("401", stale.token), lambda: self.after_unauthorized(stale))
+    def _due(self, token: CopilotToken) -> bool:
+        """Near ``refresh_in`` / ``expires_at``, unless backing off after a failed exchange."""
+        return self._renewal_due(token.due(self._clock()), token.expires_at)
 
     # -- internals -------------------------------------------------------------------
 
-    def _current(self) -> CopilotLogin:
-        return self._stored.current()
-
-    def _due(self, token: CopilotToken) -> bool:
-        now = self._clock()
-        if not token.due(now):
-            return False
-        still_valid = token.expires_at is not None and token.expires_at > now
-        return not (still_valid and now < self._retry_at)
-
     def _access(self, login: CopilotLogin, token: CopilotToken) -> Access:
-        env_base = os.environ.get("GITHUB_COPILOT_API_BASE", "").strip().rstrip("/")
         return Access(
             token=token.token,
             headers={"Authorization": f"Bearer {token.token}"},
-            api_base=env_base or login.api_base or token.api_base or DEFAULT_COPILOT_API_BASE,
+            api_base=copilot_identity.api_base(
+                settings.current().copilot_api_base, login.api_base, token.api_base
+            ),
             label=login.login or "GitHub user",
             expires_at=token.expires_at,
         )
 
-    def _exchange(self, stale: str | None, *, force: bool) -> Access:
+    def _renew(self, stale: str | None, *, force: bool) -> Access:
         with self._lock:
             login = self._current()
             current = self._token
@@ -339,21 +264,12 @@ class CopilotCredentials:
             try:
                 token = self._exchange_with_reload(login)
             except UpstreamError as exc:
-                now = self._clock()
-                usable = (
-                    not force
-                    and current is not None
-                    and current.expires_at is not None
-                    and current.expires_at > now
-                )
-                if not usable:
+                if current is None or not self._keep_current(current.expires_at, force=force):
                     raise
-                assert current is not None
-                self._retry_at = now + _RETRY_DELAY
                 log.warning("could not renew the Copilot token (%s); using the current one", exc)
                 return self._access(login, current)
             self._token = token
-            self._retry_at = 0.0
+            self._renewed()
             return self._access(self._stored.value or login, token)
 
     def _exchange_with_reload(self, login: CopilotLogin) -> CopilotToken:

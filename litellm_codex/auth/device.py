@@ -26,21 +26,21 @@ OpenAI (protocols/codex-chatgpt-backend.md §1.4)::
          verifier the server generated); then the normal code exchange with
          redirect_uri = {issuer}/deviceauth/callback.
 
-Test mode: with ``LITELLM_CODEX_TESTING_FAST=1`` in the environment, :func:`sleeper`
-caps every wait at 50 ms, so simulators can demand realistic intervals and tests still
-finish at once (like stamina's testing mode).
+Test mode (:mod:`litellm_codex.settings`): with ``LITELLM_CODEX_TESTING_FAST=1`` in the
+environment, :func:`sleeper` caps every wait at 50 ms, so simulators can demand realistic
+intervals and tests still finish at once (like stamina's testing mode).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
+from litellm_codex import settings
 from litellm_codex.errors import LoginError, parse_error_body
 
 __all__ = [
@@ -71,7 +71,7 @@ DEVICE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 #: Env switch of the test mode (see the module docstring).
 TESTING_FAST_ENV = "LITELLM_CODEX_TESTING_FAST"
 #: Longest single wait in test mode, seconds.
-TESTING_FAST_CAP = 0.05
+TESTING_FAST_CAP = settings.TESTING_FAST_CAP
 #: The Codex CLI gives up on a device code after 15 minutes (§1.4).
 OPENAI_DEVICE_TIMEOUT = 15 * 60.0
 #: RFC 8628 §3.2 default when the server names no interval; GitHub's default too.
@@ -335,9 +335,9 @@ def interpret_openai_poll(
 
 def sleeper(env: Mapping[str, str] | None = None) -> Callable[[float], None]:
     """``time.sleep``, or a capped version in test mode (``LITELLM_CODEX_TESTING_FAST=1``)."""
-    env = os.environ if env is None else env
-    if env.get(TESTING_FAST_ENV, "").strip().lower() in ("1", "true", "yes", "on"):
-        return lambda seconds: time.sleep(min(max(seconds, 0.0), TESTING_FAST_CAP))
+    found = settings.current() if env is None else settings.Settings.from_env(env)
+    if found.testing_fast:
+        return lambda seconds: time.sleep(found.wait(seconds))
     return time.sleep
 
 

@@ -38,7 +38,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from litellm_codex import copilot_identity
+from litellm_codex import copilot_identity, settings
+from litellm_codex._trust import check_trusted, require_trusted
 from litellm_codex.auth import device
 from litellm_codex.auth.records import PROVIDER_COPILOT, CopilotLogin
 from litellm_codex.errors import LoginError, NoAccessError, parse_error_body
@@ -85,11 +86,20 @@ def _print(text: str) -> None:
 class GitHubEndpoints:
     """Where a login talks to (stored with it)."""
 
-    github_url: str = "https://github.com"
-    github_api_url: str = "https://api.github.com"
+    github_url: str = copilot_identity.GITHUB_URL
+    github_api_url: str = copilot_identity.GITHUB_API_URL
     #: Copilot API base overriding the token's ``endpoints.api`` (enterprise / env).
     api_base: str | None = None
     enterprise: str | None = None
+
+    def require_trusted(self) -> None:
+        """Refuse, before any request, endpoints a token must not be sent to."""
+        require_trusted(
+            "the GitHub endpoints of this login",
+            self.github_url,
+            self.github_api_url,
+            self.api_base,
+        )
 
     @property
     def host(self) -> str:
@@ -116,28 +126,19 @@ def resolve_endpoints(
     enterprise: str | None = None, env: Mapping[str, str] | None = None
 ) -> GitHubEndpoints:
     """The endpoints of a login: env variables, else ``--enterprise``, else github.com."""
-    env = os.environ if env is None else env
+    found = settings.current() if env is None else settings.Settings.from_env(env)
     domain = normalize_domain(enterprise) if enterprise else None
-    github_url = f"https://{domain}" if domain else "https://github.com"
-    api_url = f"https://api.{domain}" if domain else "https://api.github.com"
-    api_base = f"https://copilot-api.{domain}" if domain else None
+    github_url, api_url, api_base = copilot_identity.enterprise_urls(domain)
     return GitHubEndpoints(
-        github_url=(env.get("GITHUB_COPILOT_GITHUB_URL") or github_url).rstrip("/"),
-        github_api_url=(env.get("GITHUB_COPILOT_GITHUB_API_URL") or api_url).rstrip("/"),
-        api_base=(env.get("GITHUB_COPILOT_API_BASE") or api_base or "").rstrip("/") or None,
+        github_url=settings.first(found.copilot_github_url, github_url) or github_url,
+        github_api_url=settings.first(found.copilot_github_api_url, api_url) or api_url,
+        api_base=settings.first(found.copilot_api_base, api_base),
         enterprise=domain,
     )
 
 
 # --------------------------------------------------------------------------------------
 # Checking a token and saving the login
-
-
-def _api_headers(token: str) -> dict[str, str]:
-    # The same identity as the provider's exchange and API calls (copilot_identity).
-    from litellm_codex.auth.copilot import exchange_headers
-
-    return exchange_headers(token)
 
 
 @dataclass(frozen=True)
@@ -162,14 +163,18 @@ def verify_token(http: httpx.Client, token: str, endpoints: GitHubEndpoints) -> 
     api = endpoints.github_api_url
     mode = "exchange"
     try:
-        answer = http.get(f"{api}/copilot_internal/v2/token", headers=_api_headers(token))
+        answer = http.get(
+            f"{api}/copilot_internal/v2/token", headers=copilot_identity.exchange_headers(token)
+        )
     except httpx.HTTPError as exc:
         raise LoginError(f"cannot reach {api} ({type(exc).__name__})") from None
     _check_answer(answer)
     if answer.status_code in (403, 404):
         refused = answer
         try:
-            answer = http.get(f"{api}/copilot_internal/user", headers=_user_headers(token))
+            answer = http.get(
+                f"{api}/copilot_internal/user", headers=copilot_identity.user_headers(token)
+            )
         except httpx.HTTPError as exc:
             raise LoginError(f"cannot reach {api} ({type(exc).__name__})") from None
         _check_answer(answer)
@@ -184,7 +189,7 @@ def verify_token(http: httpx.Client, token: str, endpoints: GitHubEndpoints) -> 
         raise LoginError("Copilot access check failed: the answer holds no token")
     login: str | None = None
     try:
-        user = http.get(f"{api}/user", headers=_api_headers(token))
+        user = http.get(f"{api}/user", headers=copilot_identity.exchange_headers(token))
         if user.status_code == 200:
             value = user.json().get("login")
             login = value if isinstance(value, str) and value else None
@@ -193,12 +198,6 @@ def verify_token(http: httpx.Client, token: str, endpoints: GitHubEndpoints) -> 
     if login is None and isinstance(body.get("login"), str):
         login = body["login"] or None
     return TokenCheck(login=login, mode=mode)
-
-
-def _user_headers(token: str) -> dict[str, str]:
-    from litellm_codex.auth.copilot import user_headers
-
-    return user_headers(token)
 
 
 def _check_answer(answer: httpx.Response) -> None:
@@ -247,7 +246,8 @@ def login_with_token(
     token = token.strip()
     if not token:
         raise LoginError("the GitHub token is empty")
-    client = http or httpx.Client(timeout=HTTP_TIMEOUT)
+    endpoints.require_trusted()
+    client = http or httpx.Client(timeout=HTTP_TIMEOUT, event_hooks={"request": [check_trusted]})
     try:
         check = verify_token(client, token, endpoints)
     finally:
@@ -285,8 +285,9 @@ def login_device_flow(
     http: httpx.Client | None = None,
 ) -> CopilotLogin:
     """Run GitHub's device flow, check Copilot access, save the login."""
+    endpoints.require_trusted()
     sleep = sleep or device.sleeper()
-    client = http or httpx.Client(timeout=HTTP_TIMEOUT)
+    client = http or httpx.Client(timeout=HTTP_TIMEOUT, event_hooks={"request": [check_trusted]})
     github = endpoints.github_url
     # Without this header GitHub answers form-encoded (§1.2); the parser copes either way.
     headers = {"Accept": "application/json", "User-Agent": copilot_identity.current().user_agent}

@@ -35,6 +35,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from litellm_codex import codex_client
+from litellm_codex._trust import check_trusted, require_trusted
 from litellm_codex.auth import device, pkce
 from litellm_codex.auth.records import CodexLogin
 from litellm_codex.auth.tokens import codex_identity, jwt_expiry
@@ -43,14 +45,13 @@ from litellm_codex.errors import LiteLLMCodexError, LoginError
 __all__ = [
     "AUTH_BASE_ENV",
     "LoginTimeout",
-    "auth_base_from_env",
     "login_browser",
     "login_device",
     "login_from_codex_cli",
     "login_from_tokens",
 ]
 
-AUTH_BASE_ENV = "OPENAI_CODEX_AUTH_BASE"
+AUTH_BASE_ENV = codex_client.AUTH_BASE_ENV
 #: How long the browser login waits for the callback by default, seconds.
 BROWSER_TIMEOUT = 600.0
 #: HTTP timeout of the token endpoint calls.
@@ -63,10 +64,8 @@ class LoginTimeout(LoginError):
     """The browser never came back."""
 
 
-def auth_base_from_env(env: Mapping[str, str] | None = None) -> str:
-    """``OPENAI_CODEX_AUTH_BASE`` or ``https://auth.openai.com``, without a trailing ``/``."""
-    env = os.environ if env is None else env
-    return (env.get(AUTH_BASE_ENV) or pkce.DEFAULT_ISSUER).strip().rstrip("/")
+def _issuer(auth_base: str | None) -> str:
+    return (auth_base or codex_client.auth_base_from_env() or codex_client.AUTH_BASE).rstrip("/")
 
 
 def _print(text: str) -> None:
@@ -311,11 +310,12 @@ def login_browser(
     stopped whatever happens. Raises :class:`LoginError` (denied, timed out, exchange
     failed, port busy).
     """
-    auth_base = (auth_base or auth_base_from_env()).rstrip("/")
+    auth_base = _issuer(auth_base)
+    require_trusted("the OpenAI login's issuer", auth_base)
     verifier = pkce.new_verifier()
     state = pkce.new_state()
     outcome = _Outcome()
-    client = http or httpx.Client(timeout=HTTP_TIMEOUT)
+    client = http or httpx.Client(timeout=HTTP_TIMEOUT, event_hooks={"request": [check_trusted]})
     redirect: dict[str, str] = {}
 
     def exchange(code: str) -> dict[str, str]:
@@ -379,9 +379,10 @@ def login_device(
     http: httpx.Client | None = None,
 ) -> CodexLogin:
     """Log in with a device code (for machines without a browser) and save the login."""
-    auth_base = (auth_base or auth_base_from_env()).rstrip("/")
+    auth_base = _issuer(auth_base)
+    require_trusted("the OpenAI login's issuer", auth_base)
     sleep = sleep or device.sleeper()
-    client = http or httpx.Client(timeout=HTTP_TIMEOUT)
+    client = http or httpx.Client(timeout=HTTP_TIMEOUT, event_hooks={"request": [check_trusted]})
     try:
         try:
             response = client.post(
@@ -472,7 +473,7 @@ def login_from_codex_cli(
     login = login.model_copy(
         update={
             "codex_cli": login.codex_cli or link,
-            "auth_base": (auth_base or auth_base_from_env()).rstrip("/"),
+            "auth_base": _issuer(auth_base),
         }
     )
     codex_auth.save_login(store, login)

@@ -54,7 +54,7 @@ DEFAULT_ISSUER = codex_client.AUTH_BASE
 DEFAULT_PORT = 1455
 FALLBACK_PORT = 1457
 CALLBACK_PATH = "/auth/callback"
-ORIGINATOR = "codex_cli_rs"
+ORIGINATOR = codex_client.DEFAULT_ORIGINATOR
 #: The scope Codex CLI 0.171.0 asks for (reference-clients-2026-11.md §1.5). Pass
 #: ``scope=`` to :func:`build_authorize_url` to ask for less.
 DEFAULT_SCOPE = "openid profile email offline_access api.connectors.read api.connectors.invoke"

@@ -10,11 +10,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from litellm_codex.codex_client import AUTH_BASE
+from litellm_codex.copilot_identity import GITHUB_API_URL, GITHUB_URL
+from litellm_codex.provider_names import CODEX, COPILOT
+
 __all__ = ["PROVIDER_CODEX", "PROVIDER_COPILOT", "CodexCliLink", "CodexLogin", "CopilotLogin"]
 
 #: Canonical provider names (LiteLLM prefixes); store service names derive from them.
-PROVIDER_CODEX = "openai-codex"
-PROVIDER_COPILOT = "github_copilot"
+PROVIDER_CODEX = CODEX
+PROVIDER_COPILOT = COPILOT
 
 
 class _Record(BaseModel):
@@ -47,7 +51,7 @@ class CodexLogin(_Record):
     #: When the tokens were last obtained or refreshed (Unix seconds).
     last_refresh: float | None = None
     #: The OAuth issuer the tokens came from (for refresh and revoke).
-    auth_base: str = "https://auth.openai.com"
+    auth_base: str = AUTH_BASE
     #: Set when the login was imported from the Codex CLI and is kept in sync with it.
     codex_cli: CodexCliLink | None = None
 
@@ -59,9 +63,9 @@ class CopilotLogin(_Record):
     #: GitHub user login (``octocat``), for status output.
     login: str | None = None
     #: Web base of the device flow (``https://github.com`` or ``https://<enterprise>``).
-    github_url: str = "https://github.com"
+    github_url: str = GITHUB_URL
     #: REST API base of the token exchange.
-    github_api_url: str = "https://api.github.com"
+    github_api_url: str = GITHUB_API_URL
     #: Copilot API base overriding the token's ``endpoints.api`` (enterprise), if any.
     api_base: str | None = None
     #: The ``--enterprise`` domain, if any.

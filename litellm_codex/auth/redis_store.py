@@ -23,11 +23,11 @@ from __future__ import annotations
 import base64
 import contextlib
 import logging
-import os
 import secrets
 from collections.abc import Iterator
 from typing import Any
 
+from litellm_codex import settings
 from litellm_codex.auth.store import _dumps, _loads_record, service_name
 from litellm_codex.errors import StoreError, StoreUnavailableError, UpstreamError, cli_name
 
@@ -50,18 +50,7 @@ _INSTALL_HINT = "pip install 'litellm-codex[proxy]' (or: pip install redis crypt
 
 def secret_from_env() -> str | None:
     """``LITELLM_CODEX_SECRET_KEY``, else ``LITELLM_SALT_KEY``, else ``None``."""
-    for name in SECRET_ENV:
-        value = os.environ.get(name, "").strip()
-        if value:
-            return value
-    return None
-
-
-def _timeout() -> float:
-    try:
-        return max(0.1, float(os.environ.get("LITELLM_CODEX_REDIS_TIMEOUT", "5")))
-    except ValueError:
-        return 5.0
+    return settings.current().secret_key
 
 
 class _Cipher:
@@ -107,8 +96,9 @@ class _Cipher:
 def _connect_kwargs() -> tuple[dict[str, Any], str]:
     """``(redis.Redis keyword arguments, where)`` from LiteLLM's Redis environment;
     ``where`` is ``host:port`` (never the password)."""
-    url = os.environ.get("REDIS_URL", "").strip()
-    timeout = _timeout()
+    found = settings.current()
+    url = found.redis_url
+    timeout = found.redis_timeout
     common: dict[str, Any] = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     if url:
         from urllib.parse import urlsplit
@@ -116,14 +106,14 @@ def _connect_kwargs() -> tuple[dict[str, Any], str]:
         parts = urlsplit(url)
         where = f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
         return {"url": url, **common}, where
-    host = os.environ.get("REDIS_HOST", "").strip()
+    host = found.redis_host
     if not host:
         raise StoreError(
             "LITELLM_CODEX_STORE=redis needs LiteLLM's Redis settings: REDIS_URL, or "
             "REDIS_HOST and REDIS_PORT (and REDIS_PASSWORD)",
             provider="litellm-codex",
         )
-    port_text = os.environ.get("REDIS_PORT", "6379").strip() or "6379"
+    port_text = found.redis_port
     try:
         port = int(port_text)
     except ValueError:
@@ -133,9 +123,9 @@ def _connect_kwargs() -> tuple[dict[str, Any], str]:
     kwargs: dict[str, Any] = {
         "host": host,
         "port": port,
-        "password": os.environ.get("REDIS_PASSWORD") or None,
-        "username": os.environ.get("REDIS_USERNAME") or None,
-        "ssl": os.environ.get("REDIS_SSL", "").strip().lower() == "true",
+        "password": found.redis_password,
+        "username": found.redis_username,
+        "ssl": found.redis_ssl,
         **common,
     }
     return kwargs, f"{host}:{port}"

@@ -33,6 +33,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import filelock
 
+from litellm_codex import settings
 from litellm_codex.errors import StoreError, cli_name
 
 __all__ = [
@@ -77,7 +78,7 @@ def home_dir() -> Path:
     ``~/Library/Application Support`` on macOS, ``$XDG_CONFIG_HOME`` or ``~/.config``
     elsewhere.
     """
-    env = os.environ.get("LITELLM_CODEX_HOME")
+    env = settings.current().home
     if env:
         return Path(env).expanduser()
     if sys.platform == "win32":
@@ -551,7 +552,7 @@ def default_store() -> TokenStore:
     backend raises :class:`StoreError`.
     """
     global _warned_fallback
-    choice = (os.environ.get("LITELLM_CODEX_STORE") or "").strip().lower()
+    choice = settings.current().store
     if choice == "file":
         return FileStore()
     if choice == "redis":

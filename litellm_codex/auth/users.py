@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from litellm_codex import settings
 from litellm_codex.auth._types import Access, CredentialSource
 from litellm_codex.auth.records import PROVIDER_CODEX, PROVIDER_COPILOT
 from litellm_codex.auth.store import TokenStore, canonical_provider, default_store, home_dir
@@ -55,7 +55,7 @@ _MAX_USERS = 1024
 
 def per_user() -> bool:
     """Whether ``LITELLM_CODEX_CREDENTIALS=per-user`` (``shared`` or unset: one login)."""
-    value = os.environ.get(CREDENTIALS_ENV, "").strip().lower()
+    value = settings.current().credentials
     if value in ("", "shared", "default"):
         return False
     if value in ("per-user", "per_user"):

@@ -35,6 +35,7 @@ from collections.abc import Sequence
 
 import click
 
+from litellm_codex import settings
 from litellm_codex.errors import LiteLLMCodexError, redact
 
 __all__ = ["COMMAND_MODULES", "AliasGroup", "cli", "main"]
@@ -85,6 +86,9 @@ def cli() -> None:
     Log in once (`litellm-codex login openai-codex`, `litellm-codex login github-copilot`);
     logins are kept in the OS keyring (or a private file when there is none).
     """
+    # A command reads the environment of its own run (in-process callers, e.g. tests,
+    # run several commands with different environments).
+    settings.reload()
 
 
 _loaded = False
@@ -129,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(f"litellm-codex: {_one_line(exc.message)}", err=True)
         return 1
     except Exception as exc:
-        if os.environ.get(DEBUG_ENV):
+        if settings.current().debug:
             raise
         click.echo(
             f"litellm-codex: unexpected error: {type(exc).__name__}: {_one_line(str(exc))} "

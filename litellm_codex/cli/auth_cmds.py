@@ -17,21 +17,21 @@ from typing import Any
 
 import click
 
+from litellm_codex import codex_client
 from litellm_codex.auth.device import Pending
 from litellm_codex.auth.records import PROVIDER_CODEX, PROVIDER_COPILOT, CodexLogin, CopilotLogin
 from litellm_codex.cli import AliasGroup, cli
 from litellm_codex.errors import LiteLLMCodexError, LoginError
+from litellm_codex.provider_names import CODEX_NAMES, COPILOT_NAMES, cli_name
 
 __all__ = ["login", "logout", "status"]
 
 #: CLI spelling -> canonical provider name of the records.
 _PROVIDERS = {
-    "openai-codex": PROVIDER_CODEX,
-    "openai_codex": PROVIDER_CODEX,
-    "github-copilot": PROVIDER_COPILOT,
-    "github_copilot": PROVIDER_COPILOT,
+    **dict.fromkeys(CODEX_NAMES, PROVIDER_CODEX),
+    **dict.fromkeys(COPILOT_NAMES, PROVIDER_COPILOT),
 }
-_DISPLAY = {PROVIDER_CODEX: "openai-codex", PROVIDER_COPILOT: "github-copilot"}
+_DISPLAY = {PROVIDER_CODEX: cli_name(PROVIDER_CODEX), PROVIDER_COPILOT: cli_name(PROVIDER_COPILOT)}
 
 
 def _store(user: str | None = None) -> Any:
@@ -475,7 +475,7 @@ def _codex_lines(info: dict[str, Any], now: float, user: str | None = None) -> s
         )
     if info["codex_cli"]:
         lines.append(f"  linked to the Codex CLI login: {info['codex_cli']['location']}")
-    if info["auth_base"] != "https://auth.openai.com":
+    if info["auth_base"] != codex_client.AUTH_BASE:
         lines.append(f"  issuer: {info['auth_base']}")
     return "\n".join(lines)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from litellm_codex import settings
 from litellm_codex.cli import cli
 
 __all__ = ["demo", "run_demo"]
@@ -43,6 +44,7 @@ _TOOLS = [
 def _environment(values: dict[str, str]) -> Iterator[None]:
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
+    settings.reload()
     try:
         yield
     finally:
@@ -51,6 +53,7 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = old
+        settings.reload()
 
 
 def _step(echo: Callable[[str], None], title: str) -> None:

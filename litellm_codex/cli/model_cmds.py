@@ -13,15 +13,11 @@ from typing import Any
 import click
 
 from litellm_codex.cli import cli
+from litellm_codex.provider_names import HANDLERS
 
 __all__ = ["chat", "models"]
 
-_PROVIDERS = {
-    "openai-codex": "openai_codex",
-    "openai_codex": "openai_codex",
-    "github-copilot": "github_copilot",
-    "github_copilot": "github_copilot",
-}
+_PROVIDERS = HANDLERS
 
 
 def _litellm_failure(exc: Exception) -> click.ClickException:

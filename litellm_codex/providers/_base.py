@@ -33,7 +33,6 @@ import heapq
 import itertools
 import json
 import logging
-import os
 import socket
 import ssl
 import threading
@@ -66,6 +65,7 @@ from litellm.types.utils import (
 )
 from litellm.types.utils import Usage as LiteLLMUsage
 
+from litellm_codex import settings
 from litellm_codex._flow import (
     Deadline,
     GetAccess,
@@ -90,7 +90,7 @@ from litellm_codex.errors import (
     upstream_error,
 )
 from litellm_codex.providers._proxy_headers import remember_stream_headers
-from litellm_codex.sse import DEFAULT_MAX_EVENT_BYTES, MAX_EVENT_SETTING, SSEDecoder
+from litellm_codex.sse import SSEDecoder
 from litellm_codex.translate.chat import ChatAccumulator, ChatDelta, ChatFinish, ChatResult
 from litellm_codex.translate.stream import decode_event
 from litellm_codex.validate import validate_call
@@ -170,16 +170,8 @@ def shared_ssl_context() -> ssl.SSLContext:
     Building one costs 20-30 ms (loading the CA bundle); without sharing, every new
     client (one per event loop, e.g. each `asyncio.run`) would pay it again.
     """
-    return _ssl_context(
-        os.environ.get("SSL_CERT_FILE") or None, os.environ.get("SSL_CERT_DIR") or None
-    )
-
-
-def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, default))
-    except ValueError:
-        return default
+    found = settings.current()
+    return _ssl_context(found.ssl_cert_file, found.ssl_cert_dir)
 
 
 class BaseProvider(CustomLLM):
@@ -240,33 +232,41 @@ class BaseProvider(CustomLLM):
 
     # -- settings ---------------------------------------------------------------------
 
+    # (from :mod:`litellm_codex.settings`: read once, not per request)
+
     @property
     def max_retries(self) -> int:
         """Retries of 5xx / connection failures before the first byte."""
-        return int(_env_float("LITELLM_CODEX_MAX_RETRIES", 2))
+        return settings.current().max_retries
 
     @property
     def retry_base_delay(self) -> float:
         """First backoff delay in seconds (doubles each retry, ±10% jitter)."""
-        return _env_float("LITELLM_CODEX_RETRY_BASE_DELAY", 0.25)
+        return settings.current().retry_base_delay
 
     @property
     def stream_idle_timeout(self) -> float:
         """Seconds without a byte after which a stream is ended with ``litellm.Timeout``."""
-        return _env_float("LITELLM_CODEX_STREAM_IDLE_TIMEOUT", 300.0)
+        return settings.current().stream_idle_timeout
 
     @property
     def max_event_bytes(self) -> int:
         """Largest SSE line / event buffered (``LITELLM_CODEX_MAX_EVENT_BYTES``)."""
-        return int(_env_float(MAX_EVENT_SETTING, DEFAULT_MAX_EVENT_BYTES))
+        return settings.current().max_event_bytes
 
     @property
     def max_body_bytes(self) -> int:
         """Largest non-streamed body read (``LITELLM_CODEX_MAX_BODY_BYTES``)."""
-        return int(_env_float(MAX_BODY_SETTING, DEFAULT_MAX_BODY_BYTES))
+        return settings.current().max_body_bytes
 
     def _policy(self) -> Policy:
-        return Policy(max_retries=self.max_retries, base_delay=self.retry_base_delay)
+        found = settings.current()
+        return Policy(
+            max_retries=found.max_retries,
+            base_delay=found.retry_base_delay,
+            # Test mode: no back-off (or retry-after) wait longer than a blink.
+            max_delay=found.wait(Policy.max_delay),
+        )
 
     def _timeout(self, deadline: Deadline) -> httpx.Timeout:
         # Each phase gets at most what is left of the call; a read also at most the idle
@@ -806,8 +806,9 @@ class BaseProvider(CustomLLM):
         of the clients refuses such a request anyway)."""
         if ctx.api_base and not is_trusted(ctx.api_base):
             raise untrusted_error(ctx.api_base, "the `api_base` parameter")
+        found = settings.current()
         for name in self.api_base_settings:
-            value = os.environ.get(name)
+            value = found.url_setting(name)
             if value and not is_trusted(value):
                 raise untrusted_error(value, f"the environment variable {name}")
         if access.api_base and not is_trusted(access.api_base):
@@ -978,8 +979,7 @@ class BaseProvider(CustomLLM):
 DEFAULT_TIMEOUT = 600.0
 #: Deadline of a side request (``/models``) when the caller gives none.
 DEFAULT_SIDE_TIMEOUT = 30.0
-#: Largest non-streamed body read (JSON answers, embeddings); env ``LITELLM_CODEX_MAX_BODY_BYTES``.
-DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+#: Largest non-streamed body read (JSON answers, embeddings): :mod:`litellm_codex.settings`.
 MAX_BODY_SETTING = "LITELLM_CODEX_MAX_BODY_BYTES"
 #: Error bodies are only read for their message.
 _ERROR_BODY_LIMIT = 1024 * 1024

@@ -24,13 +24,12 @@ import dataclasses
 import functools
 import json
 import logging
-import os
 import threading
 from typing import Any, ClassVar
 
 import httpx
 
-from litellm_codex import codex_client
+from litellm_codex import codex_client, settings
 from litellm_codex._trust import check_trusted
 from litellm_codex.auth._types import Access, CredentialSource
 from litellm_codex.codex_catalog import CodexCatalog, ModelSpec, codex_catalog
@@ -130,13 +129,13 @@ class CodexProvider(BaseProvider):
 
     def api_base(self, ctx_api_base: str | None = None) -> str:
         """Per-call ``api_base``, else ``OPENAI_CODEX_API_BASE``, else the ChatGPT backend."""
-        base = ctx_api_base or os.environ.get("OPENAI_CODEX_API_BASE") or DEFAULT_API_BASE
-        return base.rstrip("/")
+        base = settings.first(ctx_api_base, settings.current().codex_api_base)
+        return base or DEFAULT_API_BASE
 
     def _compress(self) -> bool:
         if self._zstd_refused:
             return False
-        return os.environ.get(ZSTD_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+        return settings.current().zstd
 
     async def abuild_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
         if not codex_client.client_version_resolved():
@@ -230,7 +229,7 @@ class CodexProvider(BaseProvider):
         return super()._exposed_headers(headers)
 
     def _refresh_catalog_soon(self) -> None:
-        if os.environ.get(CATALOG_REFRESH_ENV, "1").strip().lower() in ("0", "false", "no", "off"):
+        if not settings.current().catalog_refresh:
             return
         if self._refreshing.is_set():
             return

@@ -13,7 +13,6 @@ Chat bodies live in :mod:`litellm_codex.translate.copilot_chat` (answers:
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -22,7 +21,7 @@ from typing import Any, ClassVar
 from litellm.types.utils import EmbeddingResponse
 from litellm.types.utils import Usage as LiteLLMUsage
 
-from litellm_codex import copilot_identity
+from litellm_codex import copilot_identity, settings
 from litellm_codex.auth._types import Access, CredentialSource
 from litellm_codex.errors import UpstreamError, to_litellm
 from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
@@ -40,7 +39,7 @@ from litellm_codex.translate.stream import ResponsesStreamTranslator
 
 __all__ = ["DEFAULT_API_BASE", "CopilotProvider"]
 
-DEFAULT_API_BASE = "https://api.githubcopilot.com"
+DEFAULT_API_BASE = copilot_identity.API_BASE
 CHAT = "/chat/completions"
 RESPONSES = "/responses"
 MESSAGES = "/v1/messages"
@@ -126,13 +125,11 @@ class CopilotProvider(BaseProvider):
 
     def api_base(self, ctx_api_base: str | None, access: Access | None) -> str:
         """Per-call ``api_base``, else ``GITHUB_COPILOT_API_BASE``, else the token's."""
-        base = (
-            ctx_api_base
-            or os.environ.get("GITHUB_COPILOT_API_BASE")
-            or (access.api_base if access is not None else None)
-            or DEFAULT_API_BASE
+        return copilot_identity.api_base(
+            ctx_api_base,
+            settings.current().copilot_api_base,
+            access.api_base if access is not None else None,
         )
-        return base.rstrip("/")
 
     def build_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
         base = self.api_base(ctx.api_base, access)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 
+from litellm_codex import settings
 from litellm_codex.auth.records import CodexLogin
 from litellm_codex.auth.tokens import codex_identity, jwt_expiry
 from litellm_codex.testing._server import SimServer
@@ -57,7 +58,12 @@ class ChatGPTSimulator(SimServer):
         return self.url
 
     def env(self) -> dict[str, str]:
-        """Environment variables that point litellm-codex at this simulator."""
+        """Environment variables that point litellm-codex at this simulator.
+
+        Put them in ``os.environ`` before the next call: the settings are read again then
+        (:func:`litellm_codex.settings.invalidate`).
+        """
+        settings.invalidate()
         return {"OPENAI_CODEX_API_BASE": self.api_base, "OPENAI_CODEX_AUTH_BASE": self.auth_base}
 
     def issue_login(

@@ -13,6 +13,7 @@ the API base the way the real one must (from the token) is exercised::
 
 from __future__ import annotations
 
+from litellm_codex import settings
 from litellm_codex.auth.records import CopilotLogin
 from litellm_codex.testing._server import SimServer
 from litellm_codex.testing._tokens import GitHubAuthority, GitHubUser
@@ -56,7 +57,12 @@ class CopilotSimulator(SimServer):
         return f"{self.url}{API_PATH}"
 
     def env(self) -> dict[str, str]:
-        """Environment variables that point litellm-codex's GitHub side at this simulator."""
+        """Environment variables that point litellm-codex's GitHub side at this simulator.
+
+        Put them in ``os.environ`` before the next call: the settings are read again then
+        (:func:`litellm_codex.settings.invalidate`).
+        """
+        settings.invalidate()
         return {"GITHUB_COPILOT_GITHUB_URL": self.url, "GITHUB_COPILOT_GITHUB_API_URL": self.url}
 
     def issue_login(self, user: GitHubUser | None = None, *, direct: bool = False) -> CopilotLogin:

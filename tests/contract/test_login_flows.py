@@ -16,7 +16,7 @@ from litellm_codex.auth import copilot as copilot_auth
 from litellm_codex.auth.device import Pending
 from litellm_codex.auth.login_github import GitHubEndpoints
 from litellm_codex.auth.store import MemoryStore
-from litellm_codex.errors import LoginError, NoAccessError
+from litellm_codex.errors import ConfigurationError, LoginError, NoAccessError
 from litellm_codex.testing import Response, SimServer, json_response
 from litellm_codex.testing._tokens import GitHubAuthority
 from litellm_codex.testing.chatgpt import ChatGPTSimulator
@@ -433,3 +433,56 @@ def test_github_api_unreachable(store: MemoryStore) -> None:
     dead = f"http://127.0.0.1:{_free_port()}"
     with pytest.raises(LoginError, match="cannot reach"):
         login_github.login_with_token(store, "gho_x", GitHubEndpoints(dead, dead), source="env")
+
+
+# --------------------------------------------------------------------------------------
+# Trust: the login flows refuse plain-http endpoints off this machine before any request
+
+
+class _Recorder(httpx.BaseTransport):
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return httpx.Response(599)
+
+
+UNTRUSTED = "http://login.example.test"
+
+
+@pytest.mark.parametrize("flow", ["browser", "device"])
+def test_openai_login_refuses_a_plain_http_issuer(store: MemoryStore, flow: str) -> None:
+    recorder = _Recorder()
+    with (
+        httpx.Client(transport=recorder) as http,
+        pytest.raises(ConfigurationError, match=r"http://login\.example\.test .*issuer"),
+    ):
+        if flow == "browser":
+            login_openai.login_browser(
+                store, auth_base=UNTRUSTED, print_fn=lambda _: None, port=0, http=http
+            )
+        else:
+            login_openai.login_device(
+                store, auth_base=UNTRUSTED, print_fn=lambda _: None, http=http
+            )
+    assert recorder.requests == []
+    assert store.load("openai-codex") is None
+
+
+@pytest.mark.parametrize("field", ["github_url", "github_api_url", "api_base"])
+@pytest.mark.parametrize("flow", ["token", "device"])
+def test_github_login_refuses_plain_http_endpoints(
+    store: MemoryStore, field: str, flow: str
+) -> None:
+    endpoints = GitHubEndpoints(**{field: UNTRUSTED})
+    recorder = _Recorder()
+    with (
+        httpx.Client(transport=recorder) as http,
+        pytest.raises(ConfigurationError, match=r"login\.example\.test .*GitHub endpoints"),
+    ):
+        if flow == "token":
+            login_github.login_with_token(store, "gho_x", endpoints, source="test", http=http)
+        else:
+            login_github.login_device_flow(store, endpoints, print_fn=lambda _: None, http=http)
+    assert recorder.requests == []

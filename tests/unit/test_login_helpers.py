@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from litellm_codex.auth import login_github, login_openai
+from litellm_codex import codex_client
+from litellm_codex.auth import login_github
 from litellm_codex.auth.login_github import GitHubEndpoints
 from litellm_codex.errors import LoginError
 
@@ -166,7 +167,7 @@ def test_litellm_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_auth_base_from_env() -> None:
-    assert login_openai.auth_base_from_env({}) == "https://auth.openai.com"
-    assert login_openai.auth_base_from_env({"OPENAI_CODEX_AUTH_BASE": " http://x:1/ "}) == (
+    assert codex_client.auth_base_from_env({}) is None
+    assert codex_client.auth_base_from_env({"OPENAI_CODEX_AUTH_BASE": " http://x:1/ "}) == (
         "http://x:1"
     )
