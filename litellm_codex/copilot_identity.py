@@ -27,7 +27,8 @@ changed without a release: ``GITHUB_COPILOT_EDITOR_VERSION``,
 ``GITHUB_COPILOT_INTEGRATION_ID``, ``GITHUB_COPILOT_API_VERSION`` (:mod:`litellm_codex.settings`).
 :func:`too_old_hint` turns such answers into a sentence that names the variable to set.
 
-Nothing here imports LiteLLM; the only I/O is one small read of the machine id (:func:`machine_id`).
+Nothing here imports LiteLLM; the only I/O is one small read of the machine id (:func:`machine_id`;
+:func:`amachine_id` does it off the event loop).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ __all__ = [
     "OPENAI_INTENT",
     "SESSION_ID",
     "CopilotIdentity",
+    "amachine_id",
     "current",
     "machine_id",
     "too_old_hint",
@@ -151,13 +153,26 @@ def machine_id() -> str:
     systemd prescribes for application ids (``sd_id128_get_machine_app_specific``): the
     same on every run, without writing anything, and neither the machine id nor a
     hardware address or host name can be recovered from it. With none of those, a random id
-    for the process. Computed once (a small file read), on the first request.
+    for the process. Computed once (a small file read), on the first request: in a worker
+    thread for async calls (:func:`amachine_id`).
     """
     secret = _machine_secret()
     if secret is None:
         return str(uuid.uuid4())
     digest = hmac.new(secret, _MACHINE_ID_APP, hashlib.sha256).digest()
     return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+async def amachine_id() -> str:
+    """:func:`machine_id` for async callers: its first computation (a file read, and without
+    a machine id file :func:`uuid.getnode`, which may run a subprocess) runs in a worker
+    thread, so no request builds it on the event loop. The Copilot provider awaits this
+    before building an async call's headers."""
+    if machine_id.cache_info().currsize:
+        return machine_id()
+    import asyncio  # not at import time: the sync paths never need it
+
+    return await asyncio.to_thread(machine_id)
 
 
 def turn_ids(turn: str) -> tuple[str, str]:

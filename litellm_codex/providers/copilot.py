@@ -5,8 +5,9 @@ reference client's order: ``/v1/messages`` when listed (Claude, the Anthropic Me
 :mod:`litellm_codex.translate.copilot_messages`), else ``/responses`` (through the same
 Responses translation as the ``openai-codex/`` provider), else ``/chat/completions``. A model
 that answers ``unsupported_api_for_model`` is rerouted once and remembered.
-Chat bodies, headers and stream normalisation live in
-:mod:`litellm_codex.translate.copilot_chat`.
+Chat bodies live in :mod:`litellm_codex.translate.copilot_chat` (answers:
+``copilot_chat_stream`` / ``copilot_chat_body``), headers in
+:mod:`litellm_codex.translate.copilot_headers`.
 """
 
 from __future__ import annotations
@@ -25,13 +26,10 @@ from litellm_codex.auth._types import Access, CredentialSource
 from litellm_codex.errors import UpstreamError, to_litellm
 from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
 from litellm_codex.translate import _litellm_anthropic
-from litellm_codex.translate.copilot_chat import (
-    VALIDATED_TOOL_CHOICE_VENDORS,
-    CopilotChatStreamTranslator,
-    build_chat_request,
-    parse_chat_response,
-    request_headers,
-)
+from litellm_codex.translate.copilot_chat import ChatModelTraits, build_chat_request
+from litellm_codex.translate.copilot_chat_body import parse_chat_response
+from litellm_codex.translate.copilot_chat_stream import CopilotChatStreamTranslator
+from litellm_codex.translate.copilot_headers import request_headers
 from litellm_codex.translate.copilot_messages import (
     MessagesStreamTranslator,
     build_messages_request,
@@ -89,12 +87,6 @@ def _max_output(info: Mapping[str, Any]) -> int | None:
     return value if isinstance(value, int) and value > 0 else None
 
 
-def _efforts(info: Mapping[str, Any]) -> list[str] | None:
-    """The model's ``/models`` reasoning efforts (``None`` when it lists none)."""
-    levels = _supports(info).get("reasoning_effort")
-    return [str(x) for x in levels] if isinstance(levels, list) and levels else None
-
-
 def _supports(info: Mapping[str, Any]) -> Mapping[str, Any]:
     """The model's ``/models`` ``capabilities.supports`` (``{}`` when unknown)."""
     supports = (info.get("capabilities") or {}).get("supports")
@@ -148,6 +140,7 @@ class CopilotProvider(BaseProvider):
         return self._plan(ctx, base, route_for(ctx.model, entries))
 
     async def abuild_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
+        await copilot_identity.amachine_id()  # its first read off the event loop
         base = self.api_base(ctx.api_base, access)
         learnt = self._learnt.get((base, ctx.model))
         if learnt is not None:
@@ -221,6 +214,7 @@ class CopilotProvider(BaseProvider):
         inputs = _embedding_inputs(kwargs.get("input"))
 
         async def plan(c: CallContext, a: Access) -> UpstreamCall:
+            await copilot_identity.amachine_id()  # its first read off the event loop
             return self._plan_embedding(c, a, inputs)
 
         try:
@@ -324,8 +318,7 @@ class CopilotProvider(BaseProvider):
             ctx.messages,
             ctx.optional_params,
             stream=ctx.stream,
-            validated_tools=str(info.get("vendor") or "") in VALIDATED_TOOL_CHOICE_VENDORS,
-            reasoning_efforts=_efforts(info),
+            traits=ChatModelTraits.from_entry(info),
         )
         ids = chat.tool_call_ids
         if ctx.stream:

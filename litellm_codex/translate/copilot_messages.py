@@ -42,11 +42,9 @@ from typing import Any
 from litellm_codex.errors import ConfigurationError, StreamError
 from litellm_codex.translate import _litellm_anthropic
 from litellm_codex.translate.chat import ChatDelta, ChatFinish, ToolCallDelta, Usage
-from litellm_codex.translate.copilot_chat import (
-    LITELLM_OWN_PARAMS,
-    OPAQUE_SIGNATURE_PREFIX,
-    parse_usage,
-)
+from litellm_codex.translate.copilot_chat import LITELLM_OWN_PARAMS
+from litellm_codex.translate.copilot_reasoning import OPAQUE_SIGNATURE_PREFIX
+from litellm_codex.translate.copilot_usage import parse_usage
 
 __all__ = [
     "MESSAGES_PARAMS",
@@ -213,7 +211,8 @@ def add_cache_breakpoints(body: dict[str, Any]) -> None:
 
 def _claude_only(message: Mapping[str, Any]) -> Mapping[str, Any]:
     """The message without thinking blocks that carry another model's state (Gemini's
-    ``reasoning_opaque``, :data:`~litellm_codex.translate.copilot_chat.OPAQUE_SIGNATURE_PREFIX`):
+    ``reasoning_opaque``,
+    :data:`~litellm_codex.translate.copilot_reasoning.OPAQUE_SIGNATURE_PREFIX`):
     Claude refuses signatures it did not issue."""
     blocks = message.get("thinking_blocks")
     if not isinstance(blocks, list):

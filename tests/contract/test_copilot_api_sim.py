@@ -30,12 +30,11 @@ from litellm_codex.testing.copilot_api import (
     valid_headers,
 )
 from litellm_codex.translate.chat import ChatAccumulator, ChatResult
-from litellm_codex.translate.copilot_chat import (
-    CopilotChatStreamTranslator,
-    build_chat_request,
-    parse_chat_response,
-    request_headers,
-)
+from litellm_codex.translate.copilot_chat import ChatModelTraits, build_chat_request
+from litellm_codex.translate.copilot_chat_body import parse_chat_response
+from litellm_codex.translate.copilot_chat_stream import CopilotChatStreamTranslator
+from litellm_codex.translate.copilot_headers import request_headers
+from litellm_codex.translate.stream import decode_event
 
 WEATHER = {
     "type": "function",
@@ -85,17 +84,21 @@ def stream_result(response: httpx.Response) -> tuple[list[dict[str, Any]], ChatR
     raw: list[dict[str, Any]] = []
     acc = ChatAccumulator()
     for event in iter_sse(response.iter_bytes()):
-        acc.extend(translator.feed_data(event.data))
-        if event.data != "[DONE]":
+        payload = decode_event(event)  # the provider's one event path; skips [DONE]
+        if payload is not None:
             raw.append(json.loads(event.data))
+            acc.extend(translator.feed(payload))
     acc.extend(translator.finish())
     return raw, acc.result()
 
 
 def sends(client: httpx.Client, model: str, messages: list[Any], **params: Any) -> httpx.Response:
-    """Send as our provider will: body and headers from the Copilot translator."""
+    """Send as our provider will: body and headers from the Copilot translator, the model's
+    traits from the simulator's ``/models`` entry."""
     stream = bool(params.pop("stream", False))
-    built = build_chat_request(model, messages, params, stream=stream)
+    entries = {m["id"]: m for m in client.get("/models").json()["data"]}
+    traits = ChatModelTraits.from_entry(entries.get(model))
+    built = build_chat_request(model, messages, params, stream=stream, traits=traits)
     return client.post("/chat/completions", json=built.body, headers=request_headers(messages))
 
 
@@ -720,7 +723,9 @@ def test_drop_mid_stream(sim: CopilotApiSimulator, client: httpx.Client) -> None
 
         def consume() -> None:
             for event in iter_sse(response.iter_bytes()):
-                got.extend(translator.feed_data(event.data))
+                payload = decode_event(event)
+                if payload is not None:
+                    got.extend(translator.feed(payload))
 
         with pytest.raises(httpx.RemoteProtocolError):
             consume()
@@ -908,8 +913,21 @@ def test_max_tokens_rule_follows_the_catalog(
 ) -> None:
     entry = sim.api.model("gpt-5-mini")
     assert entry is not None
+    # Our request follows the same entry: max_completion_tokens while it lists efforts.
+    assert "max_completion_tokens" in sends_body(client, "gpt-5-mini", max_tokens=2)
     del entry["capabilities"]["supports"]["reasoning_effort"]
     assert chat(client, "gpt-5-mini", [user("hi")], max_tokens=2).status_code == 200
+    assert "max_tokens" in sends_body(client, "gpt-5-mini", max_tokens=2)
+    # An o-series-like name with a plain entry: the name decides nothing.
+    sim.api.models.append(copilot_model("o9-test", vendor="OpenAI"))
+    assert "max_tokens" in sends_body(client, "o9-test", max_tokens=2)
+
+
+def sends_body(client: httpx.Client, model: str, **params: Any) -> dict[str, Any]:
+    """The body our translator builds for ``model`` from the simulator's catalog."""
+    entries = {m["id"]: m for m in client.get("/models").json()["data"]}
+    traits = ChatModelTraits.from_entry(entries.get(model))
+    return build_chat_request(model, [user("hi")], params, stream=False, traits=traits).body
 
 
 def test_gemini_validated_tool_choice_is_served(client: httpx.Client) -> None:

@@ -18,6 +18,7 @@ import pytest
 from litellm.exceptions import MidStreamFallbackError
 
 import litellm_codex
+from litellm_codex import copilot_identity
 from litellm_codex.auth import copilot as copilot_auth
 from litellm_codex.auth.store import FileStore
 from litellm_codex.testing import copilot_api
@@ -314,6 +315,45 @@ def test_embeddings_sync_and_async(sim: CopilotSimulator, prefix: str) -> None:
     assert len(asyncio.run(call()).data) == 1
     bodies = [r.json() for r in sim.api.calls("/embeddings")]
     assert [b["input"] for b in bodies] == [["first text", "second"], ["one more"]]
+
+
+@pytest.mark.parametrize(
+    ("call", "endpoint"), [("acompletion", "/chat/completions"), ("aembedding", "/embeddings")]
+)
+def test_machine_id_is_first_read_off_the_event_loop(
+    sim: CopilotSimulator, mocker: Any, call: str, endpoint: str
+) -> None:
+    """The machine id's first read (a file, or a subprocess via ``uuid.getnode``) happens in
+    a worker thread when an async call is the process's first Copilot request."""
+    real = copilot_identity._machine_secret
+    on_loop: list[bool] = []
+
+    def read() -> bytes | None:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)
+        return real()
+
+    mocker.patch.object(copilot_identity, "_machine_secret", side_effect=read)
+    copilot_identity.machine_id.cache_clear()
+
+    async def first() -> None:
+        if call == "acompletion":
+            messages = [{"role": "user", "content": "hi"}]
+            await litellm.acompletion(model="github_copilot/gpt-4o", messages=messages)
+        else:
+            await litellm.aembedding(model="github_copilot/text-embedding-3-small", input="hi")
+        await litellm_codex.github_copilot.aclose()
+
+    try:
+        asyncio.run(first())
+        assert on_loop == [False]  # read once, and not on the loop
+        sent = sim.api.calls(endpoint)[-1].headers["x-client-machine-id"]
+        assert sent == copilot_identity.machine_id()
+    finally:
+        copilot_identity.machine_id.cache_clear()
 
 
 def test_retired_api_version_names_the_variable(

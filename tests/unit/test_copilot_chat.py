@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 from litellm_codex.errors import StreamError, UpstreamError
+from litellm_codex.sse import SSEDecoder
+from litellm_codex.testing.copilot_api import copilot_model
 from litellm_codex.translate.chat import (
     ChatAccumulator,
     ChatDelta,
@@ -25,31 +27,53 @@ from litellm_codex.translate.chat import (
     Usage,
 )
 from litellm_codex.translate.copilot_chat import (
-    FINISH_REASON_MAP,
     MAX_TOOL_CALL_ID_LENGTH,
-    CopilotChatStreamTranslator,
+    ChatModelTraits,
     build_chat_request,
-    has_image_parts,
-    initiator,
-    parse_chat_response,
-    parse_usage,
-    request_headers,
     restore_tool_call_id,
     shorten_tool_call_id,
-    uses_max_completion_tokens,
 )
+from litellm_codex.translate.copilot_chat_body import parse_chat_response
+from litellm_codex.translate.copilot_chat_stream import CopilotChatStreamTranslator
+from litellm_codex.translate.copilot_finish import FINISH_REASON_MAP
+from litellm_codex.translate.copilot_headers import has_image_parts, initiator, request_headers
+from litellm_codex.translate.copilot_usage import parse_usage
+from litellm_codex.translate.stream import decode_event
 
 LONG_ID = "toolu_" + "x" * 80
 LONGER_ID = "toolu_" + "x" * 80 + "y"
 
 
+def sse_events(text: str) -> list[dict[str, Any]]:
+    """The decoded events of an SSE body, through the provider's one event path
+    (:class:`SSEDecoder`, then ``decode_event``, which skips ``[DONE]``)."""
+    decoder = SSEDecoder()
+    events = decoder.feed(text.encode()) + decoder.finish()
+    return [payload for e in events if (payload := decode_event(e)) is not None]
+
+
 def run(chunks: Iterable[Mapping[str, Any]], **kw: Any) -> tuple[list[Any], ChatResult]:
+    """Stream ``chunks`` as Copilot frames them (``data: {...}`` and ``data: [DONE]``)."""
     translator = CopilotChatStreamTranslator(**kw)
+    text = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
     items: list[Any] = []
-    for chunk in chunks:
-        items.extend(translator.feed(chunk))
+    for event in sse_events(text):
+        items.extend(translator.feed(event))
     items.extend(translator.finish())
     return items, ChatAccumulator().extend(items).result()
+
+
+def traits(model_id: str, **entry: Any) -> ChatModelTraits:
+    """The traits of a ``/models`` entry shaped like Copilot's (the simulator's catalog)."""
+    return ChatModelTraits.from_entry(copilot_model(model_id, **entry))
+
+
+#: Catalog entries as Copilot lists them (protocols/github-copilot.md §3.4).
+GPT5 = traits("gpt-5-mini", vendor="Azure OpenAI", reasoning_effort=("low", "medium", "high"))
+O3 = traits("o3", vendor="OpenAI", reasoning_effort=("low", "medium", "high"))
+GPT4O = traits("gpt-4o", vendor="Azure OpenAI")
+GEMINI3 = traits("gemini-3-pro-preview", vendor="Google", reasoning_effort=("low", "high"))
+CLAUDE = traits("claude-sonnet-4.6", vendor="Anthropic", reasoning_effort=("low", "high"))
 
 
 def choice_chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -377,17 +401,20 @@ def test_stream_without_finish_reason_is_an_error() -> None:
         translator.finish()
 
 
-def test_feed_data_handles_done_json_and_garbage() -> None:
+def test_sse_frames_done_and_garbage_through_the_one_decoder() -> None:
+    """The translator takes decoded events only: ``[DONE]`` never reaches it, and a frame
+    that is not a JSON object is the decoder's :class:`StreamError`."""
     translator = CopilotChatStreamTranslator()
-    assert translator.feed_data(json.dumps(choice_chunk({"content": "hi"}, "stop"))) == [
-        ChatDelta(content="hi")
-    ]
-    assert translator.feed_data(" [DONE] ") == []
+    frames = f"data: {json.dumps(choice_chunk({'content': 'hi'}, 'stop'))}\n\ndata:  [DONE] \n\n"
+    events = sse_events(frames)
+    assert len(events) == 1
+    assert translator.feed(events[0]) == [ChatDelta(content="hi")]
     with pytest.raises(StreamError, match="malformed"):
-        translator.feed_data("{not json")
-    with pytest.raises(StreamError, match="unexpected"):
-        translator.feed_data("[1, 2]")
+        sse_events("data: {not json\n\n")
+    with pytest.raises(StreamError, match="malformed"):
+        sse_events("data: [1, 2]\n\n")
     assert translator.finish()[0] == ChatFinish("stop", None, "chatcmpl-1", "gpt-4o-2024-11-20")
+    assert not hasattr(translator, "feed_data")
 
 
 @pytest.mark.parametrize(
@@ -682,23 +709,34 @@ def test_request_passes_params_and_reports_dropped() -> None:
 
 
 @pytest.mark.parametrize(
-    ("model", "expected"),
+    ("entry", "expected"),
     [
-        ("gpt-5", True),
-        ("gpt-5-mini", True),
-        ("gpt-5.1-codex", True),
-        ("o3-mini", True),
-        ("o1", True),
-        ("GPT-5", True),
-        ("gpt-4o", False),
-        ("gpt-4.1", False),
-        ("claude-sonnet-4.5", False),
-        ("gemini-2.5-pro", False),
-        ("omni", False),
+        (GPT5, True),
+        (O3, True),
+        # The name says nothing: what counts is the catalog entry.
+        (traits("gpt-5-preview", vendor="Azure OpenAI"), False),
+        (traits("my-model", vendor="OpenAI", reasoning_effort=("high",)), True),
+        (GPT4O, False),
+        (GEMINI3, False),  # lists efforts, not an OpenAI model
+        (CLAUDE, False),
+        (ChatModelTraits.from_entry(None), False),  # unknown: max_tokens
+        (ChatModelTraits.from_entry({}), False),
     ],
 )
-def test_uses_max_completion_tokens(model: str, expected: bool) -> None:
-    assert uses_max_completion_tokens(model) is expected
+def test_openai_reasoning_from_the_catalog(entry: ChatModelTraits, expected: bool) -> None:
+    assert entry.openai_reasoning is expected
+    built = build_chat_request("m", [], {"max_tokens": 9}, stream=False, traits=entry)
+    assert built.body.get("max_completion_tokens" if expected else "max_tokens") == 9
+    assert ("max_tokens" in built.body) is not expected
+
+
+def test_catalog_traits_of_entries_with_odd_shapes() -> None:
+    assert ChatModelTraits.from_entry({"vendor": "OpenAI", "capabilities": None}) == (
+        ChatModelTraits()
+    )
+    odd = {"vendor": "OpenAI", "capabilities": {"supports": {"reasoning_effort": "high"}}}
+    assert ChatModelTraits.from_entry(odd) == ChatModelTraits()
+    assert ChatModelTraits(reasoning_efforts=("low", "high"), validated_tools=True) == GEMINI3
 
 
 def test_reasoning_model_renames_max_tokens_and_drops_sampling() -> None:
@@ -707,6 +745,7 @@ def test_reasoning_model_renames_max_tokens_and_drops_sampling() -> None:
         [{"role": "user", "content": "hi"}],
         {"max_tokens": 100, "temperature": 0, "top_p": 1, "reasoning_effort": "high"},
         stream=True,
+        traits=GPT5,
     )
     assert "max_tokens" not in built.body
     assert built.body["max_completion_tokens"] == 100
@@ -714,7 +753,7 @@ def test_reasoning_model_renames_max_tokens_and_drops_sampling() -> None:
     assert built.dropped == ("temperature", "top_p")
     # An explicit max_completion_tokens wins over a renamed max_tokens.
     both = build_chat_request(
-        "o3", [], {"max_tokens": 100, "max_completion_tokens": 7}, stream=False
+        "o3", [], {"max_tokens": 100, "max_completion_tokens": 7}, stream=False, traits=O3
     )
     assert both.body["max_completion_tokens"] == 7
     assert "max_tokens" not in both.body
@@ -912,28 +951,23 @@ def test_known_id_returning_after_another_call_goes_to_its_call() -> None:
     assert result.tool_calls == (ToolCall("A", "f", '{"a":1}'), ToolCall("B", "g", "{}"))
 
 
-def test_saw_done() -> None:
-    translator = CopilotChatStreamTranslator()
-    assert not translator.saw_done
-    translator.feed_data("[DONE]")
-    assert translator.saw_done
-
-
 @pytest.mark.parametrize(
-    ("model", "sent"),
-    [("gpt-5", True), ("gpt-5.1-codex", True), ("o3", False), ("gpt-4o", False)],
+    ("entry", "sent"),
+    [(GPT5, True), (GPT4O, False), (GEMINI3, False), (ChatModelTraits(), False)],
 )
-def test_verbosity_only_for_gpt5(model: str, sent: bool) -> None:
-    built = build_chat_request(model, [], {"verbosity": "low"}, stream=False)
+def test_verbosity_only_for_openai_reasoning_models(entry: ChatModelTraits, sent: bool) -> None:
+    built = build_chat_request("m", [], {"verbosity": "low"}, stream=False, traits=entry)
     assert ("verbosity" in built.body) is sent
     assert ("verbosity" in built.dropped) is not sent
 
 
 def test_gemini_reasoning_state_is_read_and_echoed() -> None:
     translator = CopilotChatStreamTranslator()
-    items = translator.feed_data(
-        '{"choices":[{"index":0,"delta":{"reasoning_text":"think","reasoning_opaque":"OPQ"}}]}'
+    (event,) = sse_events(
+        'data: {"choices":[{"index":0,"delta":'
+        '{"reasoning_text":"think","reasoning_opaque":"OPQ"}}]}\n\n'
     )
+    items = translator.feed(event)
     assert items[0].provider_fields == {"reasoning_opaque": "OPQ"}
     whole = parse_chat_response(
         {
@@ -975,16 +1009,17 @@ def test_validated_tool_choice_for_gemini_only_when_unset() -> None:
     tool = {"type": "function", "function": {"name": "f", "parameters": {}}}
     messages = [{"role": "user", "content": "hi"}]
     body = build_chat_request(
-        "gemini-3-pro-preview", messages, {"tools": [tool]}, stream=True, validated_tools=True
+        "gemini-3-pro-preview", messages, {"tools": [tool]}, stream=True, traits=GEMINI3
     ).body
     assert body["tool_choice"] == "validated"
     mine = {"tools": [tool], "tool_choice": "required"}
-    body = build_chat_request("g", messages, mine, stream=True, validated_tools=True).body
+    body = build_chat_request("g", messages, mine, stream=True, traits=GEMINI3).body
     assert body["tool_choice"] == "required"
-    body = build_chat_request("g", messages, {}, stream=True, validated_tools=True).body
+    body = build_chat_request("g", messages, {}, stream=True, traits=GEMINI3).body
     assert "tool_choice" not in body
-    body = build_chat_request("gpt-4o", messages, {"tools": [tool]}, stream=True).body
-    assert "tool_choice" not in body
+    for other in (GPT4O, CLAUDE, ChatModelTraits()):
+        body = build_chat_request("m", messages, {"tools": [tool]}, stream=True, traits=other).body
+        assert "tool_choice" not in body
 
 
 def test_reasoning_effort_checked_against_the_models_list() -> None:
@@ -992,7 +1027,11 @@ def test_reasoning_effort_checked_against_the_models_list() -> None:
 
     messages = [{"role": "user", "content": "hi"}]
     ok = build_chat_request(
-        "g", messages, {"reasoning_effort": "medium"}, stream=False, reasoning_efforts=["medium"]
+        "g",
+        messages,
+        {"reasoning_effort": "medium"},
+        stream=False,
+        traits=ChatModelTraits(reasoning_efforts=("medium",)),
     )
     assert ok.body["reasoning_effort"] == "medium"
     with pytest.raises(ConfigurationError, match="'low', 'medium'"):
@@ -1001,7 +1040,7 @@ def test_reasoning_effort_checked_against_the_models_list() -> None:
             messages,
             {"reasoning_effort": "max"},
             stream=False,
-            reasoning_efforts=["low", "medium"],
+            traits=ChatModelTraits(reasoning_efforts=("low", "medium")),
         )
     # Unknown model capabilities: the caller's value goes through.
     unknown = build_chat_request("g", messages, {"reasoning_effort": "max"}, stream=False)

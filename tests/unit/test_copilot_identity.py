@@ -6,7 +6,7 @@ import pytest
 
 from litellm_codex import copilot_identity
 from litellm_codex.auth.copilot import exchange_headers
-from litellm_codex.translate.copilot_chat import request_headers
+from litellm_codex.translate.copilot_headers import request_headers
 
 
 def test_reference_values() -> None:
