@@ -36,6 +36,22 @@ def main(argv: list[str] | None = None) -> int:
         help="instead: requests/s and p50/p99 through a real `litellm --config` proxy with "
         "1 and 4 workers, litellm-codex vs LiteLLM's built-in providers",
     )
+    parser.add_argument(
+        "--cold",
+        type=int,
+        metavar="N",
+        help="fresh processes per side and provider for the cold-start rows (default 5)",
+    )
+    parser.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="only the cold-start and import rows (steady-state workers run 1 call each)",
+    )
+    parser.add_argument(
+        "--profile-cold",
+        action="store_true",
+        help="also cProfile one cold process per side and provider: CPU by package",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     if args.proxy:
@@ -47,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.warmup is not None:
         settings.warmup = max(0, args.warmup)
     settings.profile = args.profile
+    if args.cold is not None:
+        settings.cold_runs = max(0, args.cold)
+    if args.cold_only:
+        settings.warmup, settings.iterations, settings.steady = 0, 1, False
+    settings.profile_cold = args.profile_cold
 
     # SIGTERM unwinds like Ctrl-C, so every simulator and worker process is stopped.
     signal.signal(signal.SIGTERM, _terminate)

@@ -285,6 +285,40 @@ def _profile(call: Callable[[], Any], iterations: int, aclose: Callable[[], Any]
     return text.getvalue()
 
 
+def _cpu_by_package(call: Callable[[], Any], iterations: int, aclose: Callable[[], Any]) -> JSON:
+    """cProfile ``iterations`` calls (after 3 unprofiled ones): CPU seconds per package."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    chunks = 0
+    if asyncio.iscoroutinefunction(call):
+
+        async def loop() -> int:
+            try:
+                for _ in range(3):
+                    await call()
+                profiler.enable()
+                for _ in range(iterations):
+                    sample = await call()
+                profiler.disable()
+                return int(sample[2] or 0)
+            finally:
+                await aclose()
+
+        chunks = asyncio.run(loop())
+    else:
+        for _ in range(3):
+            call()
+        profiler.enable()
+        for _ in range(iterations):
+            sample = call()
+        profiler.disable()
+        chunks = int(sample[2] or 0)
+    totals = _package_totals(pstats.Stats(profiler))
+    return {"iterations": iterations, "chunks": chunks, "by_package": totals}
+
+
 def _package(filename: str) -> str:
     # Attribute each function to the package that owns its file, so the profile says how
     # much CPU is ours, LiteLLM's, pydantic's, the HTTP stack's or the interpreter's.
@@ -295,7 +329,7 @@ def _package(filename: str) -> str:
     marker = "site-packages/"
     if marker in filename:
         name = filename.split(marker, 1)[1].split("/", 1)[0]
-        if name in ("httpx", "httpcore", "h11", "anyio", "sniffio"):
+        if name in ("httpx", "httpcore", "h11", "anyio", "sniffio", "certifi"):
             return "httpx/httpcore/h11/anyio"
         return name
     if filename.endswith("_worker.py"):
@@ -304,10 +338,7 @@ def _package(filename: str) -> str:
 
 
 def _by_package(stats: Any, iterations: int) -> str:
-    totals: dict[str, float] = {}
-    for (filename, _, _), row in stats.stats.items():
-        name = _package(filename)
-        totals[name] = totals.get(name, 0.0) + row[2]  # row[2]: tottime
+    totals = _package_totals(stats)
     whole = sum(totals.values()) or 1.0
     lines = [f"CPU time by package (tottime, per call over {iterations} calls):"]
     for name, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
@@ -323,10 +354,124 @@ def _close_ours() -> None:
         handler.close()
 
 
+def _cold(config: JSON) -> JSON:
+    """A fresh process's import + registration, then its first call (non-stream).
+
+    ``config["cold"]`` names the provider. With ``config["profile_cold"]`` both phases are
+    profiled (separately) and attributed by package.
+    """
+    import cProfile
+
+    profiling = bool(config.get("profile_cold"))
+    profiles = [cProfile.Profile(), cProfile.Profile()] if profiling else []
+    side = config["side"]
+    provider = config["cold"]
+    notes: list[str] = []
+    t0 = time.perf_counter()
+    if profiling:
+        profiles[0].enable()
+    scenarios = _raw_scenarios(config) if side == "raw" else _litellm_scenarios(config, notes)
+    if profiling:
+        profiles[0].disable()
+    t1 = time.perf_counter()
+    name = "codex/stream" if side == "raw" and provider == "codex" else f"{provider}/completion"
+    if profiling:
+        profiles[1].enable()
+    try:
+        answer = scenarios[name]()[3]
+        error = None
+    except Exception as exc:
+        answer, error = "", _error_text(exc)
+    if profiling:
+        profiles[1].disable()
+    t2 = time.perf_counter()
+    report: JSON = {"setup": t1 - t0, "first_call": t2 - t1, "answer": answer, "error": error}
+    if profiling:
+        import io
+        import pstats
+
+        for phase, profiler in zip(("setup", "first_call"), profiles, strict=True):
+            stats = pstats.Stats(profiler, stream=io.StringIO())
+            report[f"{phase}_by_package"] = _package_totals(stats)
+            top = sorted(stats.stats.items(), key=lambda kv: -kv[1][3])[:25]
+            report[f"{phase}_top"] = [
+                [f"{_package(fn)}: {fn.rsplit('/', 1)[-1]}:{line}({func})", row[3], row[0]]
+                for (fn, line, func), row in top
+            ]
+    if side == "ours":
+        _close_ours()
+    report["imported_litellm_codex"] = "litellm_codex" in sys.modules
+    main = sys.modules.get("litellm.main")
+    report["tokenizer_loaded"] = main is not None and "encoding" in vars(main)
+    return report
+
+
+def _package_totals(stats: Any) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for (filename, _, _), row in stats.stats.items():
+        name = _package(filename)
+        totals[name] = totals.get(name, 0.0) + row[2]  # row[2]: tottime
+    return totals
+
+
+def _session(config: JSON) -> JSON:
+    """An agent session on ``openai-codex/``: ``config["session"]`` lists each turn's message
+    count into ``config["session_messages"]`` (the history grows turn by turn). Runs it
+    twice, with zstd request bodies and with plain JSON ones, and reports per turn the
+    request bytes on the wire and the call's wall time."""
+    import httpx
+    import litellm
+
+    import litellm_codex
+
+    litellm.suppress_debug_info = True
+    litellm_codex.register()
+    handler = litellm_codex.openai_codex
+    history = config["session_messages"]
+    timeout = float(config["timeout"])
+    sent: list[int] = []
+    original_send = httpx.Client.send
+
+    def send(self: httpx.Client, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/responses"):
+            sent.append(len(request.content))
+        return original_send(self, request, **kwargs)
+
+    httpx.Client.send = send  # type: ignore[method-assign]  # counting bytes, benchmark only
+    out: JSON = {}
+    try:
+        for mode in ("zstd", "json"):
+            # The provider's own switch for a backend that refuses zstd bodies.
+            handler._zstd_refused = mode == "json"
+            turns = []
+            for count in config["session"]:
+                messages = [*history[:count], {"role": "user", "content": "Go on."}]
+                del sent[:]
+                t0 = time.perf_counter()
+                litellm.completion(
+                    model="openai-codex/gpt-5.1-codex", messages=messages, timeout=timeout
+                )
+                turns.append({"seconds": time.perf_counter() - t0, "bytes": sum(sent)})
+            out[mode] = turns
+    finally:
+        httpx.Client.send = original_send  # type: ignore[method-assign]
+        handler._zstd_refused = False
+        _close_ours()
+    return out
+
+
 def main(argv: list[str]) -> int:
     with open(argv[1], encoding="utf-8") as fh:
         config: JSON = json.load(fh)
     side = config["side"]
+    if config.get("session"):
+        with open(config["out"], "w", encoding="utf-8") as fh:
+            json.dump(_session(config), fh)
+        return 0
+    if config.get("cold"):
+        with open(config["out"], "w", encoding="utf-8") as fh:
+            json.dump(_cold(config), fh)
+        return 0
     notes: list[str] = []
     t0 = time.perf_counter()
     scenarios = _raw_scenarios(config) if side == "raw" else _litellm_scenarios(config, notes)
@@ -337,6 +482,10 @@ def main(argv: list[str]) -> int:
         if name not in scenarios:
             continue
         results[name] = _measure(scenarios[name], config["warmup"], config["iterations"], aclose)
+    shares: JSON = {}
+    for name in config.get("shares") or []:
+        if name in scenarios:
+            shares[name] = _cpu_by_package(scenarios[name], config["share_iterations"], aclose)
     profile = None
     if config.get("profile") in scenarios:
         profile = _profile(scenarios[config["profile"]], config["iterations"], aclose)
@@ -352,6 +501,7 @@ def main(argv: list[str]) -> int:
         "imported_litellm": "litellm" in sys.modules,
         "imported_litellm_codex": "litellm_codex" in sys.modules,
         "profile": profile,
+        "shares": shares,
     }
     with open(config["out"], "w", encoding="utf-8") as fh:
         json.dump(report, fh)

@@ -70,6 +70,8 @@ BASELINE = {
         "astream": "copilot/stream",
     },
 }
+#: Scenarios whose CPU is attributed by package ("our CPU share of a call / a chunk").
+SHARE_SCENARIOS = [f"{p}/{m}" for p in ("codex", "copilot") for m in ("completion", "astream")]
 SIDE_LABEL = {"raw": "raw httpx", "ours": "litellm-codex", "builtin": "LiteLLM built-in"}
 MODEL_LABEL = {
     ("codex", "ours"): "openai-codex/gpt-5.1-codex",
@@ -83,6 +85,11 @@ GROUP_TITLE = {
     "copilot": "Copilot simulator (POST /chat/completions): litellm-codex and LiteLLM "
     "github_copilot/gpt-4o",
     "import": "Import cost (fresh python -c processes, wall time)",
+    "cold": "Cold start (fresh process per sample, non-stream call; x = vs LiteLLM built-in "
+    "of the same provider): import + registration, then the first call",
+    "session": "Agent session on openai-codex/ (20 turns, history growing to ~100k tokens; "
+    "--quick: 3 turns, 10k; non-stream calls through the simulator): request bytes on the "
+    "wire and time per turn",
     "zstd": "Codex request body compression (zstd level 3, content-encoding: zstd): a "
     "100k-token history (~4 chars/token; this package's sources read back as tool results)",
 }
@@ -125,6 +132,18 @@ class Settings:
     worker_timeout: float = 150.0
     call_timeout: float = 30.0
     profile: str | None = None
+    #: Profiled calls per scenario for "our CPU share" (0: skip; cProfile, in the ours worker).
+    share_iterations: int = 40
+    #: Turns of the agent-session rows (0: skip them).
+    session_turns: int = 20
+    #: Tokens the session's history grows to.
+    session_tokens: int = 100_000
+    #: Fresh processes per side and provider for the cold-start rows (0: skip them).
+    cold_runs: int = 5
+    #: Profile one extra cold process per side and provider, CPU by package.
+    profile_cold: bool = False
+    #: False: leave the steady-state rows out of the report (``--cold-only``).
+    steady: bool = True
 
     @classmethod
     def quick(cls) -> Settings:
@@ -134,6 +153,10 @@ class Settings:
             import_runs=1,
             imports=("python -c pass", "import litellm_codex", "import litellm_codex (in-proc)"),
             worker_timeout=60.0,
+            cold_runs=0,
+            share_iterations=5,
+            session_turns=3,
+            session_tokens=10_000,
         )
 
 
@@ -164,6 +187,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     simulator: dict[str, JSON] = field(default_factory=dict)
     profile: str | None = None
+    cold_profiles: dict[str, JSON] = field(default_factory=dict)
+    shares: dict[str, JSON] = field(default_factory=dict)
 
 
 # -- child processes --------------------------------------------------------------------------
@@ -180,6 +205,10 @@ def _clean_env(workdir: Path) -> dict[str, str]:
         "GITHUB_TOKEN",
         "GH_TOKEN",
         "COPILOT_GITHUB_TOKEN",
+        # Installed packages come with their bytecode; without it every fresh process
+        # would compile litellm-codex's sources again and the import rows would measure
+        # the compiler (the unmeasured first round writes the caches).
+        "PYTHONDONTWRITEBYTECODE",
     }
     env = {
         k: v
@@ -334,6 +363,126 @@ def time_imports(
             elif round_number > 0:
                 times.append(float(done.stdout.split()[-1]) if reports else elapsed)
     return out
+
+
+COLD_SIDES = ("raw", "ours", "builtin")
+
+
+def time_cold(
+    envs: dict[str, dict[str, str]],
+    config: JSON,
+    workdir: Path,
+    runs: int,
+    timeout: float,
+    profile: bool = False,
+) -> tuple[dict[str, JSON], dict[str, JSON]]:
+    """Cold start per side and provider: each sample is a fresh worker process.
+
+    Rounds are interleaved (every side and provider once per round), after one unmeasured
+    round that fills the bytecode caches. Returns ``{"side/provider": {"setup": [...],
+    "first_call": [...]}}`` (or ``{"error": ...}``) and, with ``profile``, one profiled
+    process per side and provider.
+    """
+    keys = [f"{side}/{provider}" for side in COLD_SIDES for provider in ("codex", "copilot")]
+    out: dict[str, JSON] = {key: {"setup": [], "first_call": []} for key in keys}
+    for round_number in range(runs + 1):
+        for key in keys:
+            if "error" in out[key]:
+                continue
+            side, provider = key.split("/")
+            result = run_worker(side, envs[side], {**config, "cold": provider}, workdir, timeout)
+            error = result.get("error")
+            if error:
+                out[key] = {"error": str(error)}
+            elif round_number > 0:
+                out[key]["setup"].append(result["setup"])
+                out[key]["first_call"].append(result["first_call"])
+                out[key]["tokenizer_loaded"] = result.get("tokenizer_loaded")
+    profiles: dict[str, JSON] = {}
+    if profile:
+        for key in keys:
+            side, provider = key.split("/")
+            profiles[key] = run_worker(
+                side,
+                envs[side],
+                {**config, "cold": provider, "profile_cold": True},
+                workdir,
+                timeout,
+            )
+    return out, profiles
+
+
+def run_session(
+    env: dict[str, str], config: JSON, workdir: Path, settings: Settings, timeout: float
+) -> JSON:
+    """The agent-session worker: the history split into ``session_turns`` growing turns."""
+    messages = history_messages(settings.session_tokens)
+    # Turn k sends the first k/turns of the history (whole tool call + result pairs).
+    body = messages[2:-1]
+    cuts = []
+    for turn in range(1, settings.session_turns + 1):
+        pairs = max(1, round(len(body) / 2 * turn / settings.session_turns))
+        cuts.append(2 + 2 * pairs)
+    return run_worker(
+        "ours",
+        env,
+        {**config, "session": cuts, "session_messages": messages[:-1]},
+        workdir,
+        timeout,
+    )
+
+
+def session_rows(session: JSON) -> list[Row]:
+    if not session:
+        return []
+    if "error" in session:
+        return [Row(group="session", side="ours", label="session", status=str(session["error"]))]
+    rows = []
+    for mode, label in (("zstd", "zstd bodies"), ("json", "JSON bodies")):
+        turns = session.get(mode) or []
+        if not turns:
+            continue
+        total = sum(t["bytes"] for t in turns)
+        last = turns[-1]["bytes"]
+        times = [t["seconds"] for t in turns]
+        rows.append(
+            Row(
+                group="session",
+                side="ours",
+                label=f"{label}: {total / 1024:.0f} kB sent, last turn {last / 1024:.0f} kB",
+                median_ms=_ms(_median(times)),
+                p90_ms=_ms(_p90(times)),
+                bytes_in=total,
+                bytes_out=last,
+            )
+        )
+    return rows
+
+
+def cold_rows(cold: dict[str, JSON]) -> list[Row]:
+    rows: list[Row] = []
+    for provider in ("codex", "copilot"):
+        builtin = cold.get(f"builtin/{provider}", {})
+        for what, label in (("setup", "import + registration"), ("first_call", "first call")):
+            for side in COLD_SIDES:
+                data = cold.get(f"{side}/{provider}")
+                suffix = ""
+                if what == "first_call" and data is not None and data.get("tokenizer_loaded"):
+                    suffix = " +tiktoken"  # LiteLLM loaded its default tokenizer in the call
+                row = Row(group="cold", side=side, label=f"{provider}: {label}{suffix}")
+                if data is None:
+                    row.status = "not run"
+                elif "error" in data:
+                    row.status = "failed: " + data["error"][:200]
+                elif data[what]:
+                    row.median_ms = _ms(_median(data[what]))
+                    row.p90_ms = _ms(_p90(data[what]))
+                    if side != "builtin" and builtin.get(what):
+                        base = _ms(_median(builtin[what]))
+                        row.ratio = row.median_ms / base
+                        row.extra_ms = row.median_ms - base
+                rows.append(row)
+    return rows
 
 
 # -- statistics and rows -----------------------------------------------------------------------
@@ -560,9 +709,76 @@ def render(report: Report) -> str:
                 f"peak RSS {rss_text:>8}  imported litellm={info['imported_litellm']} "
                 f"litellm_codex={info['imported_litellm_codex']}"
             )
+    if report.shares:
+        lines += ["", render_shares(report.shares)]
+    if report.cold_profiles:
+        lines += ["", render_cold_profiles(report.cold_profiles)]
     if report.notes:
         lines += ["", "notes:"] + [f"  - {n}" for n in report.notes]
     return "\n".join(lines)
+
+
+SHARE_GROUPS = {
+    "litellm_codex": "litellm-codex (ours)",
+    "litellm": "LiteLLM",
+    "pydantic": "pydantic",
+    "httpx/httpcore/h11/anyio": "httpx/httpcore/h11/anyio",
+}
+
+
+def render_shares(shares: dict[str, JSON]) -> str:
+    """Our own CPU per call and per streamed chunk, next to LiteLLM's and the HTTP stack's."""
+    names = [*SHARE_GROUPS.values(), "other"]
+    lines = [
+        "litellm-codex's own CPU share (cProfile tottime by package, ours worker; ms per call, "
+        "per chunk for streams; profiling inflates every share alike)",
+        f"{'scenario':<20} {'chunks':>6} {'total ms':>9} "
+        + " ".join(f"{n[:21]:>21}" for n in names),
+    ]
+    for scenario, data in shares.items():
+        by = data.get("by_package", {})
+        n = max(1, int(data.get("iterations", 1)))
+        per = max(1, int(data.get("chunks") or 1)) if scenario.endswith("stream") else 1
+        grouped = dict.fromkeys(names, 0.0)
+        for package, seconds in by.items():
+            grouped[SHARE_GROUPS.get(package, names[-1])] += seconds
+        total = sum(grouped.values()) or 1.0
+        unit = 1000.0 / n / per
+        cells = " ".join(
+            f"{grouped[name] * unit:>12.3f} ({100 * grouped[name] / total:4.1f} %)"
+            for name in names
+        )
+        label = scenario + (" /chunk" if per > 1 else "")
+        lines.append(f"{label:<20} {data.get('chunks', 0):>6} {total * unit:>9.3f} {cells}")
+    return "\n".join(lines)
+
+
+def render_cold_profiles(profiles: dict[str, JSON]) -> str:
+    """CPU of one profiled cold process per side and provider, by package and phase."""
+    keys = list(profiles)
+    lines: list[str] = []
+    for phase, title in (("setup", "import + registration"), ("first_call", "first call")):
+        field_name = f"{phase}_by_package"
+        names: list[str] = []
+        for result in profiles.values():
+            for name in result.get(field_name, {}):
+                if name not in names:
+                    names.append(name)
+        lines += [
+            f"Cold start, {title}: CPU by package (cProfile tottime, ms; one profiled process "
+            "each; profiling inflates times)",
+            f"{'package':<40}" + "".join(f"{k:>16}" for k in keys),
+        ]
+        by = {k: profiles[k].get(field_name, {}) for k in keys}
+        names.sort(key=lambda n: -max(by[k].get(n, 0.0) for k in keys))
+        for name in names:
+            if max(by[k].get(name, 0.0) for k in keys) < 0.001:
+                continue
+            cells = "".join(f"{by[k].get(name, 0.0) * 1000:16.1f}" for k in keys)
+            lines.append(f"{name:<40}{cells}")
+        totals = "".join(f"{sum(by[k].values()) * 1000:16.1f}" for k in keys)
+        lines += [f"{'total':<40}{totals}", ""]
+    return "\n".join(lines).rstrip()
 
 
 def to_json(report: Report) -> JSON:
@@ -573,6 +789,8 @@ def to_json(report: Report) -> JSON:
         "notes": report.notes,
         "simulator": report.simulator,
         "profile": report.profile,
+        "cold_profiles": report.cold_profiles,
+        "shares": report.shares,
     }
 
 
@@ -650,7 +868,13 @@ def run(settings: Settings, *, log: IO[str] = sys.stderr) -> Report:
             results["ours"] = run_worker(
                 "ours",
                 ours_env,
-                {**config, "scenarios": SCENARIOS["ours"], "profile": settings.profile},
+                {
+                    **config,
+                    "scenarios": SCENARIOS["ours"],
+                    "profile": settings.profile,
+                    "shares": SHARE_SCENARIOS if settings.share_iterations > 0 else [],
+                    "share_iterations": settings.share_iterations,
+                },
                 workdir,
                 settings.worker_timeout,
             )
@@ -698,6 +922,25 @@ def run(settings: Settings, *, log: IO[str] = sys.stderr) -> Report:
                 settings.worker_timeout,
             )
             report.simulator["after builtin"] = sim.ask("stats")
+
+            session: JSON = {}
+            if settings.session_turns > 0:
+                print("measuring an agent session ...", file=log, flush=True)
+                session = run_session(
+                    ours_env, config, workdir, settings, settings.worker_timeout * 2
+                )
+
+            cold: dict[str, JSON] = {}
+            if settings.cold_runs > 0 or settings.profile_cold:
+                print("measuring cold starts ...", file=log, flush=True)
+                cold, report.cold_profiles = time_cold(
+                    {"raw": base_env, "ours": ours_env, "builtin": builtin_env},
+                    {**config, "bodies": bodies},
+                    workdir,
+                    settings.cold_runs,
+                    settings.worker_timeout,
+                    settings.profile_cold,
+                )
         finally:
             sim.stop()
 
@@ -705,7 +948,9 @@ def run(settings: Settings, *, log: IO[str] = sys.stderr) -> Report:
         imports = time_imports(base_env, settings.import_runs, settings.imports)
 
     for side, result in results.items():
-        report.sides[side] = {k: v for k, v in result.items() if k not in ("results", "profile")}
+        report.sides[side] = {
+            k: v for k, v in result.items() if k not in ("results", "profile", "shares")
+        }
         report.notes += [f"{SIDE_LABEL[side]}: {n}" for n in result.get("notes", [])]
     if results["builtin"].get("imported_litellm_codex"):
         report.notes.append("WARNING: the built-in worker imported litellm_codex")
@@ -713,8 +958,11 @@ def run(settings: Settings, *, log: IO[str] = sys.stderr) -> Report:
     if refused:
         report.notes.append(f"Codex simulator refusals during the built-in run: {refused}")
     report.profile = results["ours"].get("profile")
+    report.shares = results["ours"].get("shares") or {}
     report.rows = (
-        build_rows(results, report.notes)
+        (build_rows(results, report.notes) if settings.steady else [])
+        + cold_rows(cold)
+        + session_rows(session)
         + import_rows(imports)
         + compression_rows(settings.import_runs * 4)
     )

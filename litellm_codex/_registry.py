@@ -18,11 +18,29 @@ H5        let ``reasoning_effort`` / ``verbosity`` / ``thinking`` through to our
 H6        the same OpenAI-like parameter policy for ``github_copilot`` as for custom providers
 H7        no native Responses / Anthropic-Messages config for the name (proxy endpoints)
 H8        ``litellm.embedding`` for the name reaches our handler, not LiteLLM's Copilot config
+H9        LiteLLM's default tokenizer is loaded when something uses it, not on each custom call
 ========  =====================================================================================
+
+H9 (any LiteLLM provider benefits; failing to apply it changes nothing else): LiteLLM's
+dispatch to a custom provider evaluates ``encoding=_get_encoding()`` for the handler call,
+which loads tiktoken's ``cl100k_base`` table (150-300 ms, 40-70 % of a fresh process's first
+call) that our handlers never read. H9 puts a stand-in into the cache ``_get_encoding``
+returns (``litellm.main._encoding_cache``, 1.106.2-1.110.2) while it is still empty: the first
+attribute access on the stand-in loads the real tokenizer through LiteLLM's own loader,
+which then replaces the stand-in, so anyone who does tokenize gets the same answers.
 
 If a hook cannot be applied to the installed LiteLLM, :func:`register` warns once and the
 alias ``github-copilot/`` (a plain custom provider name that needs no hooks) keeps working.
 Every hook is undone by :func:`unregister`.
+
+Model metadata goes in through ``litellm.register_model`` (:func:`register_rows`), on import,
+as always. LiteLLM (1.106-1.110) invalidates its case-insensitive cost-map index after every
+row, and the next row's lookup rebuilds it from all ~4,000 keys: ~100 rebuilds for our ~150
+rows, 60-130 ms, most of the registration. :func:`register_rows` lets the index be rebuilt
+once: while *our own* ``register_model`` call runs on this thread, LiteLLM's invalidation
+is deferred to its end (other threads still invalidate at once). The rows written are the
+same (``tests/e2e/test_registration.py`` compares both ways on the installed LiteLLM);
+where the function is not there, the rows are registered the ordinary way.
 """
 
 from __future__ import annotations
@@ -40,7 +58,7 @@ import litellm
 from litellm_codex.models import metadata_rows
 from litellm_codex.provider_names import COPILOT, HANDLERS, TAKEN_OVER
 
-__all__ = ["TakeoverWarning", "is_registered", "register", "unregister"]
+__all__ = ["TakeoverWarning", "is_registered", "register", "register_rows", "unregister"]
 
 log = logging.getLogger("litellm_codex")
 
@@ -99,6 +117,7 @@ def register() -> None:
             _added_map_entries.append(entry)
 
         failed = [name for name, hook in _HOOKS if not _apply(name, hook)]
+        _apply("H9", _h9_lazy_encoding)  # a speed-up only: nothing to warn about
         before_providers = list(litellm.provider_list)
         before_custom = list(litellm._custom_providers)
         if not failed:
@@ -123,8 +142,51 @@ def register() -> None:
                 TakeoverWarning,
                 stacklevel=3,
             )
-        litellm.register_model(metadata_rows())
+        register_rows(metadata_rows())
         _registered = True
+
+
+#: LiteLLM's per-row index invalidation, deferred by :func:`register_rows` (module global
+#: of ``litellm.utils``; 1.106.2-1.110.2).
+_INVALIDATE = "_invalidate_model_cost_lowercase_map"
+
+
+def register_rows(rows: dict[str, Any]) -> None:
+    """``litellm.register_model(rows)`` with one cost-map index rebuild instead of one per row.
+
+    Exactly ``register_model``: only LiteLLM's invalidation of its lookup index and model-info
+    caches, which ``register_model`` does after each row, is done once after the last row
+    (see the module docs). Falls back to the plain call where the seam is absent.
+    """
+    import litellm.utils as utils
+
+    namespace: dict[str, Any] = vars(utils)
+    original = namespace.get(_INVALIDATE)
+    if (
+        not callable(original)
+        # (`getattr`: LiteLLM may load `register_model` lazily on first access)
+        or getattr(litellm, "register_model", None) is not namespace.get("register_model")
+        # A row looked up by a differently-cased name of an earlier row would need the
+        # rebuilt index: never the case for lower-case names.
+        or any(key != key.lower() for key in rows)
+    ):
+        litellm.register_model(rows)
+        return
+    owner = threading.get_ident()
+
+    @functools.wraps(original)
+    def deferred() -> None:
+        if threading.get_ident() != owner:
+            original()
+
+    with _lock:
+        namespace[_INVALIDATE] = deferred
+        try:
+            litellm.register_model(rows)
+        finally:
+            if namespace.get(_INVALIDATE) is deferred:
+                namespace[_INVALIDATE] = original
+            original()
 
 
 def unregister() -> None:
@@ -447,6 +509,55 @@ def _h8_embeddings() -> Callable[[], None] | None:
     def undo() -> None:
         with contextlib.suppress(AttributeError):
             del http_handler.embedding
+
+    return undo
+
+
+# -- H9 ------------------------------------------------------------------------------
+
+
+class _LazyEncoding:
+    """Stands in for LiteLLM's default tokenizer until something reads an attribute of it."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_load_encoding(), name)
+
+    def __repr__(self) -> str:
+        return "<LiteLLM default encoding, loaded on first use (litellm-codex)>"
+
+
+def _load_encoding() -> Any:
+    import litellm.main as main
+
+    namespace: dict[str, Any] = vars(main)
+    real = namespace.get("encoding")
+    if real is None:
+        # LiteLLM's own lazy loader: stores the tokenizer in `main.encoding` and in the
+        # `_encoding_cache` our stand-in occupied.
+        real = namespace["__getattr__"]("encoding")
+    return real
+
+
+def _h9_lazy_encoding() -> Callable[[], None] | None:
+    import litellm.main as main
+
+    namespace: dict[str, Any] = vars(main)
+    if (
+        not callable(namespace.get("_get_encoding"))
+        or "_encoding_cache" not in namespace
+        or not callable(namespace.get("__getattr__"))
+    ):
+        return None
+    if namespace["_encoding_cache"] is not None or "encoding" in namespace:
+        return lambda: None  # loaded already: nothing left to save
+    stand_in = _LazyEncoding()
+    namespace["_encoding_cache"] = stand_in
+
+    def undo() -> None:
+        if namespace.get("_encoding_cache") is stand_in:
+            namespace["_encoding_cache"] = None
 
     return undo
 

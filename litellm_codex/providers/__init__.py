@@ -11,27 +11,80 @@ from typing import Any
 
 __all__ = ["handler_for"]
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _instances: dict[str, Any] = {}
 
 
 def handler_for(name: str) -> Any:
-    """The process-wide handler instance ``openai_codex`` or ``github_copilot``."""
+    """The process-wide handler instance ``openai_codex`` or ``github_copilot``.
+
+    It is created as a cheap placeholder that turns into the real handler (same object,
+    its class switched) on first use: registration on import does not import the provider
+    modules (about 40-80 ms); the first call does, once.
+    """
+    if name not in ("openai_codex", "github_copilot"):
+        raise KeyError(name)
     with _lock:
         handler = _instances.get(name)
         if handler is None:
-            if name == "openai_codex":
-                from litellm_codex.providers.codex import CodexProvider
-
-                handler = CodexProvider()
-            elif name == "github_copilot":
-                from litellm_codex.providers.copilot import CopilotProvider
-
-                handler = CopilotProvider()
-            else:
-                raise KeyError(name)
-            _instances[name] = handler
+            handler = _instances[name] = _pending_class()(name)
         return handler
+
+
+def _handler_class(name: str) -> type[Any]:
+    if name == "openai_codex":
+        from litellm_codex.providers.codex import CodexProvider
+
+        return CodexProvider
+    from litellm_codex.providers.copilot import CopilotProvider
+
+    return CopilotProvider
+
+
+def _materialize(handler: Any) -> None:
+    with _lock:
+        pending = _pending_class()
+        if type(handler) is not pending:
+            return
+        name = object.__getattribute__(handler, "_pending_name")
+        cls = _handler_class(name)
+        # Fully built first, then adopted: another thread sees either the placeholder
+        # (and waits on the lock) or the finished handler, never a half-initialised one.
+        state = vars(cls())
+        vars(handler).update(state)
+        handler.__class__ = cls
+        vars(handler).pop("_pending_name", None)
+
+
+_pending: list[type[Any]] = []
+
+
+def _pending_class() -> type[Any]:
+    # Made on first use, not at import: LiteLLM may be importing right now (our import hook
+    # registers the providers, calling `handler_for`, as soon as LiteLLM's import completes).
+    if _pending:
+        return _pending[0]
+    from litellm import CustomLLM
+
+    class _Pending(CustomLLM):
+        """A handler not used yet: any attribute access but a dunder makes it the real one.
+
+        A ``CustomLLM`` (LiteLLM dispatches only to those) whose class is switched to
+        ``CodexProvider`` / ``CopilotProvider`` in place, so the object LiteLLM holds in
+        ``custom_provider_map`` and ``litellm_codex.openai_codex`` stay one and the same.
+        """
+
+        def __init__(self, name: str) -> None:  # no super().__init__: the real class runs it
+            vars(self)["_pending_name"] = name
+
+        def __getattribute__(self, attr: str) -> Any:
+            if attr.startswith("__") and attr.endswith("__"):
+                return object.__getattribute__(self, attr)
+            _materialize(self)
+            return getattr(self, attr)
+
+    _pending.append(_Pending)
+    return _Pending
 
 
 # Import LiteLLM last, once `handler_for` exists: when this package is what first imports

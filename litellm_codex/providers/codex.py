@@ -341,13 +341,12 @@ class CodexProvider(BaseProvider):
         return [spec.as_json() for spec in _specs(models)]
 
     def _register_rows(self, models: list[dict[str, Any]]) -> None:
-        import litellm
-
+        from litellm_codex._registry import register_rows
         from litellm_codex.models import rows_from_codex_models
 
         rows = rows_from_codex_models(models)
         if rows:
-            litellm.register_model(rows)
+            register_rows(rows)  # litellm.register_model, one index rebuild (not one per row)
 
 
 def _specs(models: list[dict[str, Any]]) -> list[ModelSpec]:

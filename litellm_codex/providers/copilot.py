@@ -435,10 +435,9 @@ class CopilotProvider(BaseProvider):
         return lines
 
     def _register_rows(self, models: list[dict[str, Any]]) -> None:
-        import litellm
-
+        from litellm_codex._registry import register_rows
         from litellm_codex.models import rows_from_copilot_models
 
         rows = rows_from_copilot_models(models)
         if rows:
-            litellm.register_model(rows)
+            register_rows(rows)  # litellm.register_model, one index rebuild (not one per row)

@@ -615,3 +615,18 @@ def test_effort_a_model_does_not_list_is_refused_before_sending(
     with pytest.raises(litellm.BadRequestError, match="is not supported by this model"):
         run("completion", model, [{"role": "user", "content": "hi"}], reasoning_effort="max")
     assert len(sim.api.requests) == before
+
+
+def test_live_models_rows_reach_litellms_model_info(sim: CopilotSimulator) -> None:
+    # The first call's /models lookup registers its rows with LiteLLM (through
+    # `_registry.register_rows`, one index rebuild): they win over the bundled table.
+    entry = next(m for m in sim.api.models if m.get("id") == "gpt-4o")
+    entry["capabilities"]["limits"]["max_prompt_tokens"] = 77_777
+    try:
+        run("completion", "gpt-4o", [{"role": "user", "content": "hello"}])
+        assert len(sim.api.requests) == 2  # /models, then the call
+        for name in ("github_copilot/gpt-4o", "github-copilot/gpt-4o"):
+            assert litellm.get_model_info(name)["max_input_tokens"] == 77_777
+            assert litellm.model_cost[name]["input_cost_per_token"] == 0.0
+    finally:  # what every other test's first call registers
+        litellm_codex.github_copilot._register_rows(copilot_api.default_models())

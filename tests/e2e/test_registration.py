@@ -292,3 +292,189 @@ def test_importing_us_alone_does_not_import_litellm() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+_METADATA_STATE = """
+import json, litellm, litellm.utils as utils
+
+rebuilds = []
+rebuild = utils._rebuild_model_cost_lowercase_map
+
+
+def counting():
+    rebuilds.append(1)
+    return rebuild()
+
+
+utils._rebuild_model_cost_lowercase_map = counting
+import litellm_codex  # registers: the import-time path
+utils._rebuild_model_cost_lowercase_map = rebuild
+import_rebuilds = len(rebuilds)
+
+from litellm_codex import _registry
+from litellm_codex.models import metadata_rows
+
+rows = metadata_rows()
+
+
+def state():
+    out = {}
+    for key in sorted(rows):
+        entry = litellm.model_cost.get(key)
+        out[key] = {
+            "entry": dict(entry) if entry is not None else None,
+            "registered": sorted(getattr(entry, "registered_fields", None) or []),
+            "info": dict(litellm.get_model_info(key)),
+        }
+    runtime = getattr(utils, "_runtime_registered_model_cost", {})
+    out["runtime"] = {key: runtime.get(key) for key in sorted(rows)}
+    return out
+
+
+def clear():
+    for key in rows:
+        litellm.model_cost.pop(key, None)
+        getattr(utils, "_runtime_registered_model_cost", {}).pop(key, None)
+    utils._invalidate_model_cost_lowercase_map()
+
+
+clear()
+del rebuilds[:]
+utils._rebuild_model_cost_lowercase_map = counting
+_registry.register_rows(rows)
+utils._rebuild_model_cost_lowercase_map = rebuild
+ours = state()
+ours_rebuilds = len(rebuilds)
+assert utils._invalidate_model_cost_lowercase_map.__name__ == "_invalidate_model_cost_lowercase_map"
+assert "deferred" not in repr(utils._invalidate_model_cost_lowercase_map)
+clear()
+del rebuilds[:]
+utils._rebuild_model_cost_lowercase_map = counting
+litellm.register_model(rows)
+utils._rebuild_model_cost_lowercase_map = rebuild
+plain = state()
+print(json.dumps({"same": ours == plain, "rows": len(rows), "ours": ours_rebuilds,
+                  "plain": len(rebuilds), "import": import_rebuilds}))
+"""
+
+
+def test_bulk_registration_writes_exactly_what_register_model_writes() -> None:
+    # `register_rows` defers LiteLLM's per-row index invalidation to the end of our own
+    # `register_model` call: the same entries, model info and reload replays as the plain
+    # call, with one index rebuild instead of one per row (the bulk of the import cost).
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", _METADATA_STATE],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["same"], report
+    assert report["rows"] > 100
+    assert report["ours"] <= 1, report
+    assert report["import"] <= 2, report  # `import litellm_codex` takes the same path
+    assert report["plain"] > 50, report  # what the deferral saves on this LiteLLM
+
+
+def test_register_rows_leaves_other_threads_invalidating() -> None:
+    import threading
+
+    import litellm.utils as utils
+
+    seen: list[str] = []
+    original = utils._invalidate_model_cost_lowercase_map
+
+    def fake_register_model(rows: dict[str, Any]) -> None:
+        # Inside our call: this thread's invalidation is deferred, another thread's is not.
+        utils._invalidate_model_cost_lowercase_map()
+        seen.append(f"ours cleared={utils._model_cost_lowercase_map is None}")
+        utils._rebuild_model_cost_lowercase_map()
+        other = threading.Thread(target=utils._invalidate_model_cost_lowercase_map)
+        other.start()
+        other.join()
+        seen.append(f"other cleared={utils._model_cost_lowercase_map is None}")
+
+    utils._rebuild_model_cost_lowercase_map()
+    real = litellm.register_model
+    try:
+        litellm.register_model = fake_register_model
+        utils.register_model = fake_register_model
+        _registry.register_rows({"openai-codex/x": {}})
+    finally:
+        litellm.register_model = real
+        utils.register_model = real
+    assert seen == ["ours cleared=False", "other cleared=True"]
+    assert utils._invalidate_model_cost_lowercase_map is original
+    assert utils._model_cost_lowercase_map is None  # invalidated once at the end
+
+
+def test_registration_imports_no_provider_module_until_first_use() -> None:
+    # The handlers in LiteLLM's map are placeholders that become the real handler (same
+    # object) on first use: registering imports none of the provider/translation modules,
+    # and a process that only calls Codex never imports the Copilot provider.
+    import subprocess
+    import sys
+
+    check = (
+        "import sys, litellm, litellm_codex\n"
+        "def loaded():\n"
+        "    prefixes = ('litellm_codex.providers.', 'litellm_codex.translate')\n"
+        "    return sorted(m for m in sys.modules if m.startswith(prefixes))\n"
+        "assert not loaded(), loaded()\n"
+        "handler = litellm_codex.openai_codex\n"
+        "entry = next(e for e in litellm.custom_provider_map if e['provider'] == 'openai-codex')\n"
+        "assert entry['custom_handler'] is handler\n"
+        "assert isinstance(handler, litellm.CustomLLM)\n"
+        "handler.close()\n"
+        "from litellm_codex.providers.codex import CodexProvider\n"
+        "assert type(handler) is CodexProvider and entry['custom_handler'] is handler\n"
+        "assert 'litellm_codex.providers.copilot' not in sys.modules, loaded()\n"
+        "assert litellm.get_model_info('openai-codex/gpt-6.2-sol')['max_input_tokens']\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_custom_provider_calls_do_not_load_litellms_tokenizer() -> None:
+    # H9: LiteLLM evaluates `encoding=_get_encoding()` for every custom-provider call, which
+    # loads tiktoken's cl100k table (150-300 ms of a fresh process's first call). Our
+    # handlers never read it; whoever does gets the real tokenizer, which then replaces the
+    # stand-in.
+    import subprocess
+    import sys
+
+    check = (
+        "import litellm, litellm_codex, litellm.main as main\n"
+        "assert 'encoding' not in vars(main)\n"
+        "for model in ('openai-codex/gpt-6.2-sol', 'github_copilot/gpt-4o'):\n"
+        "    try:\n"
+        "        litellm.completion(model=model, messages=[{'role': 'user', 'content': 'x'}])\n"
+        "    except litellm.AuthenticationError:\n"
+        "        pass\n"
+        "    else:\n"
+        "        raise AssertionError('no login stored, yet the call succeeded')\n"
+        "assert 'encoding' not in vars(main), 'the tokenizer was loaded'\n"
+        "stand_in = main._get_encoding()\n"
+        "tokens = stand_in.encode('hello world')\n"
+        "assert 'encoding' in vars(main) and main._get_encoding() is main.encoding\n"
+        "assert type(main.encoding).__name__ != '_LazyEncoding'\n"
+        "assert tokens == main.encoding.encode('hello world') and len(tokens) == 2\n"
+        "litellm_codex.unregister(); litellm_codex.register()\n"
+        "assert main._get_encoding() is main.encoding\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "ok"
