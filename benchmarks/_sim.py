@@ -35,12 +35,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from litellm_codex.auth import codex as codex_auth
-from litellm_codex.auth import copilot as copilot_auth
+from litellm_codex.auth import codex_refresh, copilot_exchange
 from litellm_codex.auth.store import FileStore
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from litellm_codex.testing.codex_backend import default_models, model_info
-from litellm_codex.testing.copilot import CopilotSimulator
+from litellm_codex.testing.copilot_simulator import CopilotSimulator
 
 #: The benchmark's Codex model (see :func:`main`): a retired name the simulator serves in
 #: the classic shape to every client.
@@ -58,8 +57,8 @@ def _log_in_everyone(
 ) -> dict[str, Any]:
     # Ours: the same records `litellm-codex login` stores.
     store = FileStore()
-    codex_auth.save_login(store, codex.issue_login())
-    copilot_auth.save_login(store, copilot.issue_login())
+    codex_refresh.save_login(store, codex.issue_login())
+    copilot_exchange.save_login(store, copilot.issue_login())
 
     # LiteLLM chatgpt/: its own auth.json, with a login of its own (refresh tokens are
     # single-use, so no two clients share one).

@@ -114,8 +114,8 @@ class Matrix:
     """The simulators, logged in, and the faults scripted on them."""
 
     def __init__(self, home: Path) -> None:
-        from litellm_codex.testing.chatgpt import ChatGPTSimulator
-        from litellm_codex.testing.copilot import CopilotSimulator
+        from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
+        from litellm_codex.testing.copilot_simulator import CopilotSimulator
 
         self.home = home
         self.codex = ChatGPTSimulator()
@@ -130,14 +130,13 @@ class Matrix:
             yield self
 
     def login(self, *, codex_ttl: float | None = None) -> None:
-        from litellm_codex.auth import codex as codex_auth
-        from litellm_codex.auth import copilot as copilot_auth
+        from litellm_codex.auth import codex_refresh, copilot_exchange
         from litellm_codex.auth.store import FileStore
 
-        codex_auth.save_login(FileStore(), self.codex.issue_login(access_ttl=codex_ttl))
-        copilot_auth.save_login(FileStore(), self.copilot.issue_login())
-        codex_auth.reset_codex_credentials()
-        copilot_auth.reset_copilot_credentials()
+        codex_refresh.save_login(FileStore(), self.codex.issue_login(access_ttl=codex_ttl))
+        copilot_exchange.save_login(FileStore(), self.copilot.issue_login())
+        codex_refresh.reset_codex_credentials()
+        copilot_exchange.reset_copilot_credentials()
 
     def stall(self, sim: Any) -> Callable[[Any], Any]:
         from litellm_codex.testing._server import Response
@@ -228,14 +227,14 @@ class Matrix:
         self.login()
 
     def clear(self) -> None:
-        from litellm_codex.auth import copilot as copilot_auth
+        from litellm_codex.auth import copilot_exchange
 
         for sim in (self.codex, self.copilot):
             with sim._lock:
                 sim._scripted.clear()
             sim.reset_calls()
         self.copilot.authority.user.api_endpoint = self.copilot.api_base
-        copilot_auth.reset_copilot_credentials()
+        copilot_exchange.reset_copilot_credentials()
         self.login()
 
 

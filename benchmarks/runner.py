@@ -622,7 +622,7 @@ def compression_rows(runs: int) -> list[Row]:
 
         from litellm_codex.codex_catalog import codex_catalog
         from litellm_codex.providers.codex import profile_for
-        from litellm_codex.translate.request import build_responses_request
+        from litellm_codex.translate.responses_request import build_responses_request
     except ImportError as exc:
         return [Row(group="zstd", side="ours", label="zstd", status=f"skipped: {exc}")]
     model = "gpt-6.2-sol"

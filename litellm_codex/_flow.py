@@ -37,7 +37,7 @@ from typing import Any
 
 import httpx
 
-from litellm_codex.auth._types import Access
+from litellm_codex.auth.access import Access
 from litellm_codex.errors import DeadlineExceeded, ResponseTooLarge, StreamError, UpstreamError
 
 __all__ = [

@@ -55,7 +55,7 @@ from typing import Any
 
 import litellm
 
-from litellm_codex.models import metadata_rows
+from litellm_codex.cost_map import metadata_rows
 from litellm_codex.provider_names import COPILOT, HANDLERS, TAKEN_OVER
 
 __all__ = ["TakeoverWarning", "is_registered", "register", "register_rows", "unregister"]

@@ -24,7 +24,8 @@ __all__ = ["ROLES", "validate_call", "validate_messages", "validate_params"]
 
 #: Chat Completions roles (``function`` is the legacy tool role).
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
-#: Content part types the translators handle (request.py, copilot_chat.py, copilot_headers.py).
+#: Content part types the translators handle (responses_request.py, copilot_chat.py,
+#: copilot_headers.py).
 PART_TYPES = frozenset({"text", "input_text", "image_url", "input_image", "file", "refusal"})
 #: JSON Schema's type names (draft 2020-12, §6.1.1).
 SCHEMA_TYPES = frozenset({"object", "array", "string", "number", "integer", "boolean", "null"})

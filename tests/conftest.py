@@ -73,10 +73,10 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
 def _reset_credentials() -> None:
     """Forget process-wide cached logins, so no test sees another test's tokens."""
-    from litellm_codex.auth import codex, copilot, users
+    from litellm_codex.auth import codex_refresh, copilot_exchange, users
 
-    codex.reset_codex_credentials()
-    copilot.reset_copilot_credentials()
+    codex_refresh.reset_codex_credentials()
+    copilot_exchange.reset_copilot_credentials()
     users.reset_user_credentials()
     # The process-wide Codex model catalog: back to the bundled snapshot.
     from litellm_codex.codex_catalog import reset_codex_catalog

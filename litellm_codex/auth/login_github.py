@@ -5,7 +5,7 @@ Every driver ends the same way: the GitHub token is checked with one Copilot tok
 exchange refuses, ``GET {api}/copilot_internal/user`` (direct mode, the Copilot CLI's way;
 the mode is stored with the login), the login name is
 read from ``GET {api}/user``, and a :class:`~litellm_codex.auth.records.CopilotLogin` is saved
-through :func:`litellm_codex.auth.copilot.save_login`. Only the long-lived GitHub token is
+through :func:`litellm_codex.auth.copilot_exchange.save_login`. Only the long-lived GitHub token is
 stored; Copilot tokens are exchanged again by the provider when needed.
 
 Device flow (protocols/github-copilot.md §1)::
@@ -263,9 +263,9 @@ def login_with_token(
         enterprise=endpoints.enterprise,
         source=source,
     )
-    from litellm_codex.auth import copilot
+    from litellm_codex.auth import copilot_exchange
 
-    copilot.save_login(store, login)
+    copilot_exchange.save_login(store, login)
     return login
 
 

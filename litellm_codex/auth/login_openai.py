@@ -2,7 +2,7 @@
 
 These are the only interactive pieces of the Codex credentials; nothing here runs inside a
 completion. Each driver ends by saving a :class:`~litellm_codex.auth.records.CodexLogin`
-through :func:`litellm_codex.auth.codex.save_login` and returning it. The protocol steps
+through :func:`litellm_codex.auth.codex_refresh.save_login` and returning it. The protocol steps
 live in the pure modules :mod:`~litellm_codex.auth.pkce` and :mod:`~litellm_codex.auth.device`;
 this module sends the requests and runs the loopback server.
 
@@ -100,20 +100,20 @@ def _save(store: Any, login: CodexLogin) -> CodexLogin:
     The old tokens are revoked only when they were ours: a login imported from the Codex CLI
     is shared with it, and revoking it would log the Codex CLI out too.
     """
-    from litellm_codex.auth import codex as codex_auth
+    from litellm_codex.auth import codex_refresh
 
     try:
-        previous = codex_auth.load_login(store)
+        previous = codex_refresh.load_login(store)
     except LiteLLMCodexError:
         previous = None  # unreadable: it is being replaced anyway
-    codex_auth.save_login(store, login)
+    codex_refresh.save_login(store, login)
     if (
         previous is not None
         and previous.codex_cli is None
         and previous.refresh_token != login.refresh_token
     ):
         with contextlib.suppress(Exception):  # best effort; never fails a login
-            codex_auth.revoke(previous)
+            codex_refresh.revoke(previous)
     return login
 
 
@@ -451,8 +451,7 @@ def login_from_codex_cli(
     :class:`~litellm_codex.auth.codex_cli.CodexCliApiKeyMode` when the Codex CLI uses an API
     key, and :class:`LoginError` when there is no login to import.
     """
-    from litellm_codex.auth import codex as codex_auth
-    from litellm_codex.auth import codex_cli
+    from litellm_codex.auth import codex_cli, codex_refresh
 
     home = codex_cli.codex_home(codex_home)
     found = codex_cli.load_codex_cli(home)
@@ -476,5 +475,5 @@ def login_from_codex_cli(
             "auth_base": _issuer(auth_base),
         }
     )
-    codex_auth.save_login(store, login)
+    codex_refresh.save_login(store, login)
     return login

@@ -1,8 +1,8 @@
 """Pure token logic: JWT claims, expiry, refresh timing, refresh-failure classification.
 
 Nothing here does I/O or reads a clock; callers pass ``now``. The credential managers in
-:mod:`litellm_codex.auth.codex` and :mod:`litellm_codex.auth.copilot` are thin drivers
-around these functions, so the decisions can be tested table by table.
+:mod:`litellm_codex.auth.codex_refresh` and :mod:`litellm_codex.auth.copilot_exchange` are
+thin drivers around these functions, so the decisions can be tested table by table.
 """
 
 from __future__ import annotations

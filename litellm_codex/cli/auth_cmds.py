@@ -330,15 +330,15 @@ _PROVIDER_CHOICE = click.Choice(sorted(_PROVIDERS), case_sensitive=False)
 @_user_option
 def logout(provider: str, user: str | None) -> None:
     """Forget the stored login of PROVIDER (a Codex login is also revoked, best effort)."""
-    from litellm_codex.auth import codex, copilot
+    from litellm_codex.auth import codex_refresh, copilot_exchange
 
     canonical = _PROVIDERS[provider.lower()]
     store = _store(user)
     display = _DISPLAY[canonical]
     if canonical == PROVIDER_CODEX:
-        record: CodexLogin | CopilotLogin | None = codex.load_login(store)
+        record: CodexLogin | CopilotLogin | None = codex_refresh.load_login(store)
     else:
-        record = copilot.load_login(store)
+        record = copilot_exchange.load_login(store)
     if record is None:
         _echo(f"Not logged in to {display}; nothing to do.")
         return
@@ -351,7 +351,7 @@ def logout(provider: str, user: str | None) -> None:
             )
         else:
             try:
-                revoked = codex.revoke(record)
+                revoked = codex_refresh.revoke(record)
             except Exception:  # best effort: never keep a login because revoke failed
                 revoked = False
             if not revoked:
@@ -370,10 +370,10 @@ def logout(provider: str, user: str | None) -> None:
 
 
 def _codex_status(store: Any, now: float) -> dict[str, Any]:
-    from litellm_codex.auth import codex
+    from litellm_codex.auth import codex_refresh
 
     try:
-        record = codex.load_login(store)
+        record = codex_refresh.load_login(store)
     except LiteLLMCodexError as exc:
         return {"logged_in": False, "error": exc.message}
     if record is None:
@@ -396,10 +396,10 @@ def _codex_status(store: Any, now: float) -> dict[str, Any]:
 
 
 def _copilot_status(store: Any) -> dict[str, Any]:
-    from litellm_codex.auth import copilot
+    from litellm_codex.auth import copilot_exchange
 
     try:
-        record = copilot.load_login(store)
+        record = copilot_exchange.load_login(store)
     except LiteLLMCodexError as exc:
         return {"logged_in": False, "error": exc.message}
     if record is None:

@@ -112,9 +112,9 @@ def run_demo(echo: Callable[..., None] = click.echo) -> dict[str, Any]:
     from litellm_codex.auth.login_github import login_device_flow, resolve_endpoints
     from litellm_codex.auth.login_openai import login_device
     from litellm_codex.auth.store import FileStore
-    from litellm_codex.testing.chatgpt import ChatGPTSimulator
-    from litellm_codex.testing.copilot import CopilotSimulator
+    from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
     from litellm_codex.testing.copilot_api import DEMO_MODELS
+    from litellm_codex.testing.copilot_simulator import CopilotSimulator
 
     summary: dict[str, Any] = {}
     started = time.perf_counter()
@@ -141,14 +141,13 @@ def run_demo(echo: Callable[..., None] = click.echo) -> dict[str, Any]:
         import litellm
 
         import litellm_codex
-        from litellm_codex.auth import codex as codex_auth
-        from litellm_codex.auth import copilot as copilot_auth
+        from litellm_codex.auth import codex_refresh, copilot_exchange
 
         litellm_codex.register()
-        codex_auth.reset_codex_credentials()
-        copilot_auth.reset_copilot_credentials()
-        stack.callback(codex_auth.reset_codex_credentials)
-        stack.callback(copilot_auth.reset_copilot_credentials)
+        codex_refresh.reset_codex_credentials()
+        copilot_exchange.reset_copilot_credentials()
+        stack.callback(codex_refresh.reset_codex_credentials)
+        stack.callback(copilot_exchange.reset_copilot_credentials)
         stack.callback(litellm_codex.openai_codex.close)
         stack.callback(litellm_codex.github_copilot.close)
         store = FileStore()

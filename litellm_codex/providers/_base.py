@@ -1,7 +1,7 @@
 """The shared LiteLLM handler: four ``CustomLLM`` entry points over one pipeline.
 
 A provider subclass says *what* to send (:meth:`BaseProvider.build_call`, from a
-:class:`CallContext` and the current :class:`~litellm_codex.auth._types.Access`) and which
+:class:`CallContext` and the current :class:`~litellm_codex.auth.access.Access`) and which
 credentials to use (:meth:`BaseProvider.credentials`). This base does everything else, the
 same way for all four entry points:
 
@@ -13,7 +13,7 @@ same way for all four entry points:
    a provider hook (:meth:`BaseProvider.on_error`) that may re-plan the call once (Copilot
    reroutes ``unsupported_api_for_model`` to ``/responses``);
 3. decode SSE with :mod:`litellm_codex.sse`, translate upstream events to neutral
-   :class:`~litellm_codex.translate.chat.ChatDelta` items with the call's translator;
+   :class:`~litellm_codex.translate.deltas.ChatDelta` items with the call's translator;
 4. ``streaming``/``astreaming`` turn each delta into one ``ModelResponseStream`` and end with
    one ``GenericStreamingChunk`` dict that carries ``finish_reason`` and usage (the only
    shape whose usage LiteLLM keeps, litellm-plugin-mechanics.md §1.5);
@@ -79,7 +79,7 @@ from litellm_codex._flow import (
 )
 from litellm_codex._trust import acheck_trusted, check_trusted, is_trusted, untrusted_error
 from litellm_codex.auth._flight import sync_flight
-from litellm_codex.auth._types import Access, CredentialSource
+from litellm_codex.auth.access import Access, CredentialSource
 from litellm_codex.errors import (
     DeadlineExceeded,
     ResponseTooLarge,
@@ -91,8 +91,8 @@ from litellm_codex.errors import (
 )
 from litellm_codex.providers._proxy_headers import remember_stream_headers
 from litellm_codex.sse import SSEDecoder
-from litellm_codex.translate.chat import ChatAccumulator, ChatDelta, ChatFinish, ChatResult
-from litellm_codex.translate.stream import decode_event
+from litellm_codex.translate.deltas import ChatAccumulator, ChatDelta, ChatFinish, ChatResult
+from litellm_codex.translate.responses_stream import decode_event
 from litellm_codex.validate import validate_call
 
 __all__ = ["BaseProvider", "CallContext", "StreamTranslator", "UpstreamCall"]
@@ -1122,7 +1122,7 @@ def _feed(
     an in-stream failure still go out.
 
     The one event path of production and tests: SSE decoding (bounded, see
-    :mod:`litellm_codex.sse`), :func:`~litellm_codex.translate.stream.decode_event`, the
+    :mod:`litellm_codex.sse`), :func:`~litellm_codex.translate.responses_stream.decode_event`, the
     translator. Whatever the upstream sends, the error is a :class:`StreamError`.
     """
     batch: list[Item] = []

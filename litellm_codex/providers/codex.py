@@ -2,9 +2,9 @@
 
 Every call is ``POST {api_base}/responses`` with ``stream: true`` and ``store: false``;
 non-stream calls aggregate the same stream. Translation is
-:mod:`litellm_codex.translate.request` and :mod:`litellm_codex.translate.stream`; this
-module adds what is Codex-specific, as Codex CLI 0.171.0 sends it
-(protocols/reference-clients-2026-11.md §1):
+:mod:`litellm_codex.translate.responses_request` and
+:mod:`litellm_codex.translate.responses_stream`; this module adds what is Codex-specific,
+as Codex CLI 0.171.0 sends it (protocols/reference-clients-2026-11.md §1):
 
 - the request shape and per-model parameters from the model catalog
   (:mod:`litellm_codex.codex_catalog`): "Responses Lite" or classic, verbosity, reasoning
@@ -31,7 +31,7 @@ import httpx
 
 from litellm_codex import codex_client, settings
 from litellm_codex._trust import check_trusted
-from litellm_codex.auth._types import Access, CredentialSource
+from litellm_codex.auth.access import Access, CredentialSource
 from litellm_codex.codex_catalog import CodexCatalog, ModelSpec, codex_catalog
 from litellm_codex.errors import UpstreamError
 from litellm_codex.providers._base import (
@@ -40,12 +40,12 @@ from litellm_codex.providers._base import (
     UpstreamCall,
     shared_ssl_context,
 )
-from litellm_codex.translate.request import (
+from litellm_codex.translate.responses_request import (
     CODEX_PROFILE,
     ResponsesProfile,
     build_responses_request,
 )
-from litellm_codex.translate.stream import ResponsesStreamTranslator
+from litellm_codex.translate.responses_stream import ResponsesStreamTranslator
 
 __all__ = ["DEFAULT_API_BASE", "CodexProvider", "profile_for"]
 
@@ -123,7 +123,7 @@ class CodexProvider(BaseProvider):
         return codex_catalog()
 
     def credentials(self) -> CredentialSource:
-        from litellm_codex.auth.codex import codex_credentials
+        from litellm_codex.auth.codex_refresh import codex_credentials
 
         return codex_credentials()
 
@@ -342,7 +342,7 @@ class CodexProvider(BaseProvider):
 
     def _register_rows(self, models: list[dict[str, Any]]) -> None:
         from litellm_codex._registry import register_rows
-        from litellm_codex.models import rows_from_codex_models
+        from litellm_codex.cost_map import rows_from_codex_models
 
         rows = rows_from_codex_models(models)
         if rows:

@@ -22,7 +22,7 @@ from litellm.types.utils import EmbeddingResponse
 from litellm.types.utils import Usage as LiteLLMUsage
 
 from litellm_codex import copilot_identity, settings
-from litellm_codex.auth._types import Access, CredentialSource
+from litellm_codex.auth.access import Access, CredentialSource
 from litellm_codex.errors import UpstreamError, to_litellm
 from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
 from litellm_codex.translate import _litellm_anthropic
@@ -35,7 +35,7 @@ from litellm_codex.translate.copilot_messages import (
     build_messages_request,
 )
 from litellm_codex.translate.copilot_responses import build_copilot_responses_request
-from litellm_codex.translate.stream import ResponsesStreamTranslator
+from litellm_codex.translate.responses_stream import ResponsesStreamTranslator
 
 __all__ = ["DEFAULT_API_BASE", "CopilotProvider"]
 
@@ -119,7 +119,7 @@ class CopilotProvider(BaseProvider):
     # -- hooks ------------------------------------------------------------------------
 
     def credentials(self) -> CredentialSource:
-        from litellm_codex.auth.copilot import copilot_credentials
+        from litellm_codex.auth.copilot_exchange import copilot_credentials
 
         return copilot_credentials()
 
@@ -436,7 +436,7 @@ class CopilotProvider(BaseProvider):
 
     def _register_rows(self, models: list[dict[str, Any]]) -> None:
         from litellm_codex._registry import register_rows
-        from litellm_codex.models import rows_from_copilot_models
+        from litellm_codex.cost_map import rows_from_copilot_models
 
         rows = rows_from_copilot_models(models)
         if rows:

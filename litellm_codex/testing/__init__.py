@@ -3,10 +3,10 @@
 Nothing here talks to the real services. Each simulator is a :class:`SimServer` that
 records every call and can be scripted to misbehave (see ``_server``):
 
-- :class:`~litellm_codex.testing.chatgpt.ChatGPTSimulator`: OpenAI OAuth + the ChatGPT
-  Codex backend (``litellm_codex.testing.chatgpt``);
-- :class:`~litellm_codex.testing.copilot.CopilotSimulator`: GitHub device flow, the Copilot
-  token exchange and the Copilot API (``litellm_codex.testing.copilot``);
+- :class:`~litellm_codex.testing.chatgpt_simulator.ChatGPTSimulator`: OpenAI OAuth + the ChatGPT
+  Codex backend (``litellm_codex.testing.chatgpt_simulator``);
+- :class:`~litellm_codex.testing.copilot_simulator.CopilotSimulator`: GitHub device flow,
+  the Copilot token exchange and the Copilot API (``litellm_codex.testing.copilot_simulator``);
 - the halves on their own: ``codex_backend`` (a package, one module per concern),
   ``openai_auth``, ``github``, ``copilot_api``;
 - ``faults``: the one fault API both model simulators take (``Fault.status``, ``drop``,

@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from litellm_codex.errors import UpstreamError
-from litellm_codex.translate.chat import ChatResult, ToolCall
 from litellm_codex.translate.copilot_chat import restore_tool_call_id
 from litellm_codex.translate.copilot_finish import final_finish, in_band_error
 from litellm_codex.translate.copilot_reasoning import opaque_block, reasoning_of, reasoning_state
 from litellm_codex.translate.copilot_usage import as_int, parse_usage
+from litellm_codex.translate.deltas import ChatResult, ToolCall
 
 __all__ = ["parse_chat_response"]
 

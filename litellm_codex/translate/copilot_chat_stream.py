@@ -1,7 +1,7 @@
 """Copilot ``/chat/completions`` streams as neutral chat items (pure).
 
 Takes the decoded ``data:`` objects of the stream (the one event decoder,
-:func:`litellm_codex.translate.stream.decode_event`, skips ``[DONE]``) and handles the
+:func:`litellm_codex.translate.responses_stream.decode_event`, skips ``[DONE]``) and handles the
 quirks of the models behind Copilot (``protocols/github-copilot.md`` §3.6):
 
 - chunks with an empty ``choices`` list (Azure ``prompt_filter_results``, the trailing
@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from litellm_codex.errors import StreamError
-from litellm_codex.translate.chat import ChatDelta, ChatFinish, ToolCallDelta, Usage
 from litellm_codex.translate.copilot_chat import restore_tool_call_id
 from litellm_codex.translate.copilot_finish import final_finish, in_band_error
 from litellm_codex.translate.copilot_reasoning import opaque_block, reasoning_of, reasoning_state
 from litellm_codex.translate.copilot_usage import as_int, parse_usage
+from litellm_codex.translate.deltas import ChatDelta, ChatFinish, ToolCallDelta, Usage
 
 __all__ = ["CopilotChatStreamTranslator"]
 
@@ -44,8 +44,8 @@ class CopilotChatStreamTranslator:
 
     Feed each decoded ``data:`` JSON object to :meth:`feed` (the provider's one event path:
     :class:`~litellm_codex.sse.SSEDecoder`, then
-    :func:`~litellm_codex.translate.stream.decode_event`, which skips ``[DONE]``), then call
-    :meth:`finish` at the end of the stream. The finish is emitted only there, because
+    :func:`~litellm_codex.translate.responses_stream.decode_event`, which skips ``[DONE]``),
+    then call :meth:`finish` at the end of the stream. The finish is emitted only there, because
     usage may come in a chunk after the one with ``finish_reason`` (the ``include_usage``
     trailer).
 

@@ -5,7 +5,7 @@ The reference client sends Claude models that list ``/v1/messages`` in ``/models
 translation (:mod:`litellm_codex.translate._litellm_anthropic`), so thinking blocks with
 their signatures and ``cache_control`` survive from the caller's messages; this module picks
 the parameters, and reads the Anthropic SSE answer into the neutral
-:mod:`litellm_codex.translate.chat` items, so callers get the same OpenAI-shaped answers,
+:mod:`litellm_codex.translate.deltas` items, so callers get the same OpenAI-shaped answers,
 streams, usage and errors as on the other two routes. Thinking comes out twice: as
 ``reasoning_content`` text, and as LiteLLM ``thinking_blocks`` fragments (text deltas, then
 the signature), which LiteLLM's ``stream_chunk_builder`` and its ``/v1/messages`` adapter
@@ -41,10 +41,10 @@ from typing import Any
 
 from litellm_codex.errors import ConfigurationError, StreamError
 from litellm_codex.translate import _litellm_anthropic
-from litellm_codex.translate.chat import ChatDelta, ChatFinish, ToolCallDelta, Usage
 from litellm_codex.translate.copilot_chat import LITELLM_OWN_PARAMS
 from litellm_codex.translate.copilot_reasoning import OPAQUE_SIGNATURE_PREFIX
 from litellm_codex.translate.copilot_usage import parse_usage
+from litellm_codex.translate.deltas import ChatDelta, ChatFinish, ToolCallDelta, Usage
 
 __all__ = [
     "MESSAGES_PARAMS",

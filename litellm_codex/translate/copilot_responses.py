@@ -1,6 +1,6 @@
 """GitHub Copilot ``/responses``: the shared Responses translation, in the reference's shape.
 
-The body comes from :func:`litellm_codex.translate.request.build_responses_request` (the
+The body comes from :func:`litellm_codex.translate.responses_request.build_responses_request` (the
 translation the ``openai-codex/`` provider uses too), with a profile made per model from
 its ``/models`` entry, so that it looks like what the reference client, the GitHub Copilot
 CLI 1.0.102, sends (reference-clients-2026-11.md §2 and the golden requests in
@@ -29,7 +29,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from litellm_codex.translate.request import (
+from litellm_codex.translate.responses_request import (
     COPILOT_RESPONSES_PROFILE,
     BuiltRequest,
     ResponsesProfile,

@@ -4,7 +4,7 @@ Copilot's ``/chat/completions`` reports OpenAI-shaped ``usage`` (``prompt_tokens
 ``completion_tokens``, ``*_tokens_details``); its Anthropic-native bodies and ``/v1/messages``
 report Anthropic-shaped ``usage`` (``input_tokens`` without the cache reads and writes,
 ``output_tokens``, ``cache_*_input_tokens``), ``protocols/github-copilot.md`` §3.6 quirk 4.
-Both become the neutral :class:`~litellm_codex.translate.chat.Usage`.
+Both become the neutral :class:`~litellm_codex.translate.deltas.Usage`.
 
 Nothing here does I/O or imports LiteLLM.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from litellm_codex.translate.chat import Usage
+from litellm_codex.translate.deltas import Usage
 
 __all__ = ["as_int", "parse_usage"]
 

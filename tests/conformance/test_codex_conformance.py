@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 import litellm_codex
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from litellm_codex.testing.codex_backend import Fault
 from tests.conformance import _compare as cmp
 from tests.conformance._run import call, case, find_image_part, last_call

@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 
 import litellm_codex
-from litellm_codex.auth import copilot as copilot_auth
+from litellm_codex.auth import copilot_exchange
 from litellm_codex.auth.store import FileStore
-from litellm_codex.testing.copilot import CopilotSimulator
+from litellm_codex.testing.copilot_simulator import CopilotSimulator
 from tests.conformance import _compare as cmp
 from tests.conformance._run import call, case, find_image_part, last_call
 from tests.contract._data import PNG, TOOLS
@@ -99,8 +99,8 @@ def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[CopilotSimulator]:
         for key, value in simulator.env().items():
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("LITELLM_CODEX_STORE", "file")
-        copilot_auth.save_login(FileStore(), simulator.issue_login())
-        copilot_auth.reset_copilot_credentials()
+        copilot_exchange.save_login(FileStore(), simulator.issue_login())
+        copilot_exchange.reset_copilot_credentials()
         try:
             yield simulator
         finally:

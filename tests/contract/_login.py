@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from litellm_codex.auth import codex as codex_auth
+from litellm_codex.auth import codex_refresh
 from litellm_codex.auth.store import FileStore
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 
 
 def log_in_codex(sim: ChatGPTSimulator, monkeypatch: pytest.MonkeyPatch) -> None:
     """Store a fresh simulator login in the file store and reset the cached credentials."""
     monkeypatch.setenv("LITELLM_CODEX_STORE", "file")
-    codex_auth.save_login(FileStore(), sim.issue_login())
-    codex_auth.reset_codex_credentials()
+    codex_refresh.save_login(FileStore(), sim.issue_login())
+    codex_refresh.reset_codex_credentials()

@@ -14,14 +14,14 @@ from typing import Any
 import click
 import pytest
 
-from litellm_codex.auth import codex, copilot
+from litellm_codex.auth import codex_refresh, copilot_exchange
 from litellm_codex.auth.records import CodexCliLink, CopilotLogin
 from litellm_codex.auth.store import FileStore
 from litellm_codex.cli import AliasGroup, cli, main
 from litellm_codex.errors import LoginError
 from litellm_codex.testing import SimServer
 from litellm_codex.testing._tokens import GitHubAuthority
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from litellm_codex.testing.github import GitHubSim, install_github
 
 
@@ -69,8 +69,8 @@ def test_status_text_for_both(
     login = chatgpt.issue_login(access_ttl=-60).model_copy(
         update={"codex_cli": CodexCliLink(kind="file", location="/codex/auth.json")}
     )
-    codex.save_login(store, login)
-    copilot.save_login(
+    codex_refresh.save_login(store, login)
+    copilot_exchange.save_login(
         store,
         CopilotLogin(
             github_token="gho_secret", login=None, enterprise="octo.ghe.com", source="env"
@@ -231,16 +231,16 @@ def test_login_from_codex_cli_api_key_in_process(
 def test_logout_when_revoke_fails(
     capsys: pytest.CaptureFixture[str], chatgpt: ChatGPTSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    codex.save_login(FileStore(), chatgpt.issue_login())
+    codex_refresh.save_login(FileStore(), chatgpt.issue_login())
 
     def boom(login: object) -> bool:
         raise RuntimeError("network")
 
-    monkeypatch.setattr(codex, "revoke", boom)
+    monkeypatch.setattr(codex_refresh, "revoke", boom)
     code, out, _err = cli_run(capsys, "logout", "OPENAI-CODEX")
     assert code == 0
     assert "Could not revoke the tokens at OpenAI" in out
-    assert codex.load_login(FileStore()) is None
+    assert codex_refresh.load_login(FileStore()) is None
 
 
 def test_github_logins_in_process(

@@ -17,7 +17,6 @@ import keyring
 import keyring.core
 import pytest
 
-from litellm_codex.auth.codex import CodexCredentials
 from litellm_codex.auth.codex_cli import (
     KEYRING_SERVICE,
     CodexCliApiKeyMode,
@@ -31,12 +30,13 @@ from litellm_codex.auth.codex_cli import (
     store_mode,
     write_back,
 )
+from litellm_codex.auth.codex_refresh import CodexCredentials
 from litellm_codex.auth.login_openai import login_from_codex_cli
 from litellm_codex.auth.records import CodexCliLink
 from litellm_codex.auth.store import FileStore
 from litellm_codex.errors import LoginError
 from litellm_codex.testing._tokens import OpenAIAuthority
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from tests._keyring import FileKeyring, gnome_keyring_session, missing_secret_service_binaries
 
 

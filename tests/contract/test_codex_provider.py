@@ -18,7 +18,7 @@ import pytest
 from litellm.exceptions import MidStreamFallbackError
 
 import litellm_codex
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from litellm_codex.testing.codex_backend import (
     Fault,
     completed_event,
@@ -474,19 +474,19 @@ def test_no_secret_in_debug_logs_or_errors(
     """A full request cycle with a refresh, at DEBUG everywhere, never prints a token."""
     import logging
 
-    from litellm_codex.auth import codex as codex_auth
+    from litellm_codex.auth import codex_refresh
 
     caplog.set_level(logging.DEBUG)
-    login = codex_auth.codex_credentials().get()
+    login = codex_refresh.codex_credentials().get()
     sim.backend.queue(Fault.unauthorized_once())
     run("completion", [{"role": "user", "content": "secret check"}])
     run("streaming", [{"role": "user", "content": "secret check"}])
     sim.authority.expire_access()
-    sim.authority.revoke(codex_auth.codex_credentials().get().token)
+    sim.authority.revoke(codex_refresh.codex_credentials().get().token)
     sim.backend.queue(Fault.usage_limit(resets_in=5))
     with pytest.raises(litellm.RateLimitError) as info:
         run("completion", [{"role": "user", "content": "x"}])
-    fresh = codex_auth.codex_credentials().get()
+    fresh = codex_refresh.codex_credentials().get()
     printed = (
         caplog.text
         + capsys.readouterr().out

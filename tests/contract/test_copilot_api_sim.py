@@ -29,12 +29,12 @@ from litellm_codex.testing.copilot_api import (
     thinking_signature,
     valid_headers,
 )
-from litellm_codex.translate.chat import ChatAccumulator, ChatResult
 from litellm_codex.translate.copilot_chat import ChatModelTraits, build_chat_request
 from litellm_codex.translate.copilot_chat_body import parse_chat_response
 from litellm_codex.translate.copilot_chat_stream import CopilotChatStreamTranslator
 from litellm_codex.translate.copilot_headers import request_headers
-from litellm_codex.translate.stream import decode_event
+from litellm_codex.translate.deltas import ChatAccumulator, ChatResult
+from litellm_codex.translate.responses_stream import decode_event
 
 WEATHER = {
     "type": "function",
@@ -803,7 +803,7 @@ def test_responses_stream_through_the_shared_responses_translator(
 ) -> None:
     # The provider sends codex models through the Codex Responses translation; it must
     # cope with Copilot's per-event item ids (§3.7).
-    from litellm_codex.translate.stream import ResponsesStreamTranslator
+    from litellm_codex.translate.responses_stream import ResponsesStreamTranslator
 
     tool = {"type": "function", "name": "get_time", "parameters": {}}
     response = client.post(

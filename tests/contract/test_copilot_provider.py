@@ -19,10 +19,10 @@ from litellm.exceptions import MidStreamFallbackError
 
 import litellm_codex
 from litellm_codex import copilot_identity
-from litellm_codex.auth import copilot as copilot_auth
+from litellm_codex.auth import copilot_exchange
 from litellm_codex.auth.store import FileStore
 from litellm_codex.testing import copilot_api
-from litellm_codex.testing.copilot import CopilotSimulator
+from litellm_codex.testing.copilot_simulator import CopilotSimulator
 from tests.contract._data import MODES, PNG, TOOLS
 
 
@@ -32,8 +32,8 @@ def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[CopilotSimulator]:
         for key, value in simulator.env().items():
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("LITELLM_CODEX_STORE", "file")
-        copilot_auth.save_login(FileStore(), simulator.issue_login())
-        copilot_auth.reset_copilot_credentials()
+        copilot_exchange.save_login(FileStore(), simulator.issue_login())
+        copilot_exchange.reset_copilot_credentials()
         try:
             yield simulator
         finally:
@@ -387,8 +387,8 @@ def test_direct_token_mode(sim: CopilotSimulator, stored_mode: str | None) -> No
     """A token the exchange refuses is the bearer itself; copilot_internal/user names the
     API host (the Copilot CLI's way). A record without a mode finds out by itself."""
     login = sim.issue_login(direct=True).model_copy(update={"mode": stored_mode})
-    copilot_auth.save_login(FileStore(), login)
-    copilot_auth.reset_copilot_credentials()
+    copilot_exchange.save_login(FileStore(), login)
+    copilot_exchange.reset_copilot_credentials()
     exchanges = sim.authority.exchange_count
     for mode in MODES:
         assert run(mode, "gpt-4o", [{"role": "user", "content": "hi"}])["content"] == "echo: hi"
@@ -396,7 +396,7 @@ def test_direct_token_mode(sim: CopilotSimulator, stored_mode: str | None) -> No
     assert call.headers["authorization"] == f"Bearer {login.github_token}"
     assert sim.authority.user_lookups == 1
     assert sim.authority.exchange_count == exchanges + (1 if stored_mode is None else 0)
-    assert copilot_auth.copilot_credentials().mode == "direct"
+    assert copilot_exchange.copilot_credentials().mode == "direct"
 
 
 # --------------------------------------------------------------------------------------
@@ -583,8 +583,8 @@ def test_forged_encrypted_reasoning_is_refused(sim: CopilotSimulator) -> None:
 
 def test_direct_token_revoked_asks_to_log_in_again(sim: CopilotSimulator) -> None:
     login = sim.issue_login(direct=True)
-    copilot_auth.save_login(FileStore(), login)
-    copilot_auth.reset_copilot_credentials()
+    copilot_exchange.save_login(FileStore(), login)
+    copilot_exchange.reset_copilot_credentials()
     assert run("completion", "gpt-4o", [{"role": "user", "content": "hi"}])["content"]
     sim.authority.revoke_github(login.github_token)
     with pytest.raises(litellm.AuthenticationError, match="litellm-codex login github-copilot"):

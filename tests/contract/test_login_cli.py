@@ -25,7 +25,7 @@ import pytest
 
 from litellm_codex.testing import SimServer
 from litellm_codex.testing._tokens import GitHubAuthority
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from litellm_codex.testing.github import GitHubSim, install_github
 
 REPO = Path(__file__).resolve().parents[2]

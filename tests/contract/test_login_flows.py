@@ -11,15 +11,14 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from litellm_codex.auth import codex, login_github, login_openai, pkce
-from litellm_codex.auth import copilot as copilot_auth
+from litellm_codex.auth import codex_refresh, copilot_exchange, login_github, login_openai, pkce
 from litellm_codex.auth.device import Pending
 from litellm_codex.auth.login_github import GitHubEndpoints
 from litellm_codex.auth.store import MemoryStore
 from litellm_codex.errors import ConfigurationError, LoginError, NoAccessError
 from litellm_codex.testing import Response, SimServer, json_response
 from litellm_codex.testing._tokens import GitHubAuthority
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from litellm_codex.testing.github import GitHubSim, install_github
 
 
@@ -86,7 +85,7 @@ def test_browser_login_opens_the_browser(chatgpt: ChatGPTSimulator, store: Memor
     assert login.account_id == "acct-sim-0001"
     assert login.auth_base == chatgpt.auth_base
     assert login.expires_at is not None
-    assert codex.load_login(store) == login
+    assert codex_refresh.load_login(store) == login
     assert browser.pages[0].status_code == 200
     assert f"  {browser.urls[0]}" in printed
 
@@ -132,7 +131,7 @@ def test_browser_login_times_out(chatgpt: ChatGPTSimulator, store: MemoryStore) 
         login_openai.login_browser(
             store, auth_base=chatgpt.auth_base, print_fn=lambda _: None, port=0, timeout=0.2
         )
-    assert codex.load_login(store) is None
+    assert codex_refresh.load_login(store) is None
 
 
 def test_busy_port_is_reported(chatgpt: ChatGPTSimulator, store: MemoryStore) -> None:
@@ -233,7 +232,7 @@ def test_relogin_keeps_a_linked_login_unrevoked(
     linked = chatgpt.issue_login().model_copy(
         update={"codex_cli": CodexCliLink(kind="file", location="/x/auth.json")}
     )
-    codex.save_login(store, linked)
+    codex_refresh.save_login(store, linked)
     browser = Browser()
     login_openai.login_browser(
         store, auth_base=chatgpt.auth_base, open_browser=browser, print_fn=lambda _: None, port=0
@@ -251,7 +250,7 @@ def test_unreadable_previous_login_is_replaced(
         store, auth_base=chatgpt.auth_base, open_browser=browser, print_fn=lambda _: None, port=0
     )
     browser.join()
-    assert codex.load_login(store) == login
+    assert codex_refresh.load_login(store) == login
 
 
 # --------------------------------------------------------------------------------------
@@ -398,7 +397,7 @@ def test_github_token_the_exchange_refuses_is_used_directly(
     (lookup,) = [c for c in server.calls if c.path == "/copilot_internal/user"]
     assert lookup.headers["authorization"] == f"Bearer {login.github_token}"
     assert lookup.headers["editor-version"] == "copilot/1.0.102"
-    stored = copilot_auth.load_login(store)
+    stored = copilot_exchange.load_login(store)
     assert stored is not None and stored.mode == "direct"
 
 

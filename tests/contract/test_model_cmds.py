@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from litellm_codex.auth import codex as codex_auth
-from litellm_codex.auth import copilot as copilot_auth
+from litellm_codex.auth import codex_refresh, copilot_exchange
 from litellm_codex.auth.store import FileStore
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
-from litellm_codex.testing.copilot import CopilotSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
+from litellm_codex.testing.copilot_simulator import CopilotSimulator
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,8 +31,8 @@ def env(isolated_home: Path) -> Iterator[dict[str, str]]:
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
         }
         store = FileStore(Path(values["LITELLM_CODEX_HOME"]) / "credentials.json")
-        codex_auth.save_login(store, chatgpt.issue_login())
-        copilot_auth.save_login(store, copilot.issue_login())
+        codex_refresh.save_login(store, chatgpt.issue_login())
+        copilot_exchange.save_login(store, copilot.issue_login())
         yield values
 
 

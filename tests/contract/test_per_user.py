@@ -13,8 +13,7 @@ from typing import Any
 import litellm
 import pytest
 
-from litellm_codex.auth import codex as codex_auth
-from litellm_codex.auth import copilot as copilot_auth
+from litellm_codex.auth import codex_refresh, copilot_exchange
 from litellm_codex.auth.store import FileStore, MemoryStore, TokenStore
 from litellm_codex.auth.users import (
     UserStore,
@@ -31,7 +30,7 @@ from litellm_codex.errors import (
     to_litellm,
 )
 from litellm_codex.testing._tokens import Account
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 
 
 @pytest.fixture(params=["memory", "file", "redis"])
@@ -154,8 +153,8 @@ def _complete(user: str | None, text: str) -> Any:
 
 def test_sdk_calls_use_the_callers_login(per_user_sim: ChatGPTSimulator) -> None:
     store = FileStore()
-    codex_auth.save_login(store, per_user_sim.issue_login(Account("acct-default")))
-    codex_auth.save_login(
+    codex_refresh.save_login(store, per_user_sim.issue_login(Account("acct-default")))
+    codex_refresh.save_login(
         UserStore(store, "alice"), per_user_sim.issue_login(Account("acct-alice"))
     )
     _complete("alice", "as alice")
@@ -185,7 +184,7 @@ def test_shared_mode_ignores_the_user(
     per_user_sim: ChatGPTSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("LITELLM_CODEX_CREDENTIALS")
-    codex_auth.save_login(FileStore(), per_user_sim.issue_login(Account("acct-default")))
+    codex_refresh.save_login(FileStore(), per_user_sim.issue_login(Account("acct-default")))
     _complete("alice", "shared")
     assert per_user_sim.backend.requests[-1].account_id == "acct-default"
 
@@ -202,7 +201,7 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
 def test_cli_user_option(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from litellm_codex.testing.copilot import CopilotSimulator
+    from litellm_codex.testing.copilot_simulator import CopilotSimulator
 
     monkeypatch.setenv("LITELLM_CODEX_STORE", "file")
     with CopilotSimulator() as sim:
@@ -215,8 +214,8 @@ def test_cli_user_option(
         assert code == 0, err
         assert "user alice" in out
     store = FileStore()
-    assert copilot_auth.load_login(store) is None  # not the default login
-    assert copilot_auth.load_login(UserStore(store, "alice")) is not None
+    assert copilot_exchange.load_login(store) is None  # not the default login
+    assert copilot_exchange.load_login(UserStore(store, "alice")) is not None
 
     code, out, _ = _cli(capsys, "status", "--json", "--user", "alice")
     report = json.loads(out)
@@ -231,7 +230,7 @@ def test_cli_user_option(
 
     code, out, _ = _cli(capsys, "logout", "github-copilot", "--user", "alice")
     assert code == 0
-    assert copilot_auth.load_login(UserStore(store, "alice")) is None
+    assert copilot_exchange.load_login(UserStore(store, "alice")) is None
 
     code, _, err = _cli(capsys, "status", "--user", "")
     assert code == 2

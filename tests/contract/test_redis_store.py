@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 
 from litellm_codex.auth import redis_store
-from litellm_codex.auth.codex import CodexCredentials, load_login, save_login
+from litellm_codex.auth.codex_refresh import CodexCredentials, load_login, save_login
 from litellm_codex.auth.redis_store import RedisStore
 from litellm_codex.auth.store import default_store
 from litellm_codex.errors import StoreError, StoreUnavailableError
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from tests._redis import RedisServer
 
 pytestmark = pytest.mark.usefixtures("redis_client_installed")

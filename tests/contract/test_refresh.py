@@ -24,8 +24,9 @@ from typing import Any
 
 import pytest
 
-from litellm_codex.auth._types import Access
-from litellm_codex.auth.codex import (
+from litellm_codex.auth.access import Access
+from litellm_codex.auth.codex_cli import load_codex_cli, parse_rfc3339
+from litellm_codex.auth.codex_refresh import (
     CodexCredentials,
     codex_credentials,
     load_login,
@@ -33,7 +34,6 @@ from litellm_codex.auth.codex import (
     revoke,
     save_login,
 )
-from litellm_codex.auth.codex_cli import load_codex_cli, parse_rfc3339
 from litellm_codex.auth.records import CodexLogin
 from litellm_codex.auth.store import FileStore, MemoryStore
 from litellm_codex.auth.tokens import codex_identity, jwt_expiry
@@ -377,7 +377,7 @@ def test_four_processes_refresh_once(oauth: OAuth, tmp_path: Path) -> None:
     script = textwrap.dedent(
         """
         import pathlib, sys, time
-        from litellm_codex.auth.codex import codex_credentials
+        from litellm_codex.auth.codex_refresh import codex_credentials
         creds = codex_credentials()
         print("ready", flush=True)
         go = pathlib.Path(sys.argv[1])
@@ -621,9 +621,9 @@ def test_waiting_too_long_for_another_process_is_transient(
 ) -> None:
     import filelock
 
-    from litellm_codex.auth import codex as codex_mod
+    from litellm_codex.auth import codex_refresh
 
-    monkeypatch.setattr(codex_mod, "_LOCK_TIMEOUT", 0.05)
+    monkeypatch.setattr(codex_refresh, "_LOCK_TIMEOUT", 0.05)
     store = FileStore(tmp_path / "credentials.json")
     save_login(store, make_login(oauth.authority, oauth.url, ttl=-10))
     lock_path = tmp_path / "refresh.lock"
@@ -864,8 +864,8 @@ def test_no_secret_in_logs_reprs_or_errors(oauth: OAuth, caplog: pytest.LogCaptu
 
 # ============================================================================= copilot
 
-from litellm_codex.auth import copilot as copilot_mod  # noqa: E402
-from litellm_codex.auth.copilot import (  # noqa: E402
+from litellm_codex.auth import copilot_exchange  # noqa: E402
+from litellm_codex.auth.copilot_exchange import (  # noqa: E402
     CopilotCredentials,
     copilot_credentials,
     parse_exchange,
@@ -927,7 +927,7 @@ def copilot_creds(github: GitHub) -> Iterator[Any]:
 def copilot_store(github: GitHub, **extra: Any) -> tuple[MemoryStore, str]:
     store = MemoryStore()
     gh = github.authority.issue_github_token()
-    copilot_mod.save_login(store, CopilotLogin(github_token=gh, login="octocat", **extra))
+    copilot_exchange.save_login(store, CopilotLogin(github_token=gh, login="octocat", **extra))
     return store, gh
 
 
@@ -1058,7 +1058,7 @@ def test_copilot_rejected_token_adopts_new_login_from_store(
     stale = creds.get()
     github.authority.revoke_github(gh)
     new_gh = github.authority.issue_github_token()
-    copilot_mod.save_login(store, CopilotLogin(github_token=new_gh, login="octocat"))
+    copilot_exchange.save_login(store, CopilotLogin(github_token=new_gh, login="octocat"))
     fresh = creds.after_unauthorized(stale)
     assert github.authority.check_copilot(fresh.token) is not None
     assert github.exchanges()[-1].headers["authorization"] == f"token {new_gh}"
@@ -1161,7 +1161,7 @@ def test_copilot_load_login_rejects_garbage() -> None:
     store = MemoryStore()
     store.save("github_copilot", {"login": "x"})
     with pytest.raises(StoreError, match="log in again"):
-        copilot_mod.load_login(store)
+        copilot_exchange.load_login(store)
 
 
 def test_copilot_no_secret_in_logs_reprs_or_errors(

@@ -25,14 +25,12 @@ import openai
 import pytest
 
 import litellm_codex
-from litellm_codex.auth import codex as codex_auth
-from litellm_codex.auth import copilot as copilot_auth
-from litellm_codex.auth import login_openai
+from litellm_codex.auth import codex_refresh, copilot_exchange, login_openai
 from litellm_codex.auth.store import FileStore, MemoryStore
 from litellm_codex.errors import DeadlineExceeded, LiteLLMCodexError, LoginError, StoreError
 from litellm_codex.testing._server import DROP, Request, Response, SimServer, Stall
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
-from litellm_codex.testing.copilot import CopilotSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
+from litellm_codex.testing.copilot_simulator import CopilotSimulator
 from tests.contract._login import log_in_codex
 
 #: What a failed call raises: a LiteLLM error (all derive from openai.APIError) or, for
@@ -62,8 +60,8 @@ def copilot(monkeypatch: pytest.MonkeyPatch) -> Iterator[CopilotSimulator]:
         for key, value in simulator.env().items():
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("LITELLM_CODEX_STORE", "file")
-        copilot_auth.save_login(FileStore(), simulator.issue_login())
-        copilot_auth.reset_copilot_credentials()
+        copilot_exchange.save_login(FileStore(), simulator.issue_login())
+        copilot_exchange.reset_copilot_credentials()
         try:
             yield simulator
         finally:
@@ -122,8 +120,8 @@ def test_silent_token_endpoint_is_bounded_by_timeout(
 ) -> None:
     # Before: the refresh used its own 30 s (completion(timeout=5) took 31 s).
     monkeypatch.setenv("LITELLM_CODEX_STORE", "file")
-    codex_auth.save_login(FileStore(), codex.issue_login(access_ttl=1))
-    codex_auth.reset_codex_credentials()
+    codex_refresh.save_login(FileStore(), codex.issue_login(access_ttl=1))
+    codex_refresh.reset_codex_credentials()
     time.sleep(1.1)
     codex.script("POST", "/oauth/token", stall_handler(codex, 30))
     exc, took = timed(mode, CODEX, timeout=1.5)
@@ -284,13 +282,13 @@ def test_token_endpoints_over_plain_http_are_refused(
 ) -> None:
     # The refresh token and the GitHub token never go in clear text to another machine.
     monkeypatch.setenv("OPENAI_CODEX_AUTH_BASE", "http://203.0.113.9")
-    codex_auth.save_login(FileStore(), codex.issue_login(access_ttl=1))
-    codex_auth.reset_codex_credentials()
+    codex_refresh.save_login(FileStore(), codex.issue_login(access_ttl=1))
+    codex_refresh.reset_codex_credentials()
     time.sleep(1.1)
     with pytest.raises(litellm.BadRequestError, match=r"http://203\.0\.113\.9"):
         call("completion", CODEX, num_retries=0, timeout=5)
     monkeypatch.setenv("GITHUB_COPILOT_GITHUB_API_URL", "http://203.0.113.9")
-    copilot_auth.reset_copilot_credentials()
+    copilot_exchange.reset_copilot_credentials()
     with pytest.raises(litellm.BadRequestError, match=r"http://203\.0\.113\.9"):
         call("completion", COPILOT, num_retries=0, timeout=5)
     assert not codex.calls_to("/oauth/token") and not copilot.calls_to("/copilot_internal/v2/token")
@@ -330,13 +328,13 @@ def test_redirects_never_carry_credentials_from_side_endpoints(
         with pytest.raises(ANY_ERROR):
             litellm_codex.github_copilot.list_models(refresh=True)
         # the Copilot token exchange
-        copilot_auth.reset_copilot_credentials()
+        copilot_exchange.reset_copilot_credentials()
         copilot.script("GET", "/copilot_internal/v2/token", redirect_to(other))
         with pytest.raises(ANY_ERROR):
             call("completion", COPILOT, num_retries=0, timeout=5)
         # the Codex refresh
-        codex_auth.save_login(FileStore(), codex.issue_login(access_ttl=1))
-        codex_auth.reset_codex_credentials()
+        codex_refresh.save_login(FileStore(), codex.issue_login(access_ttl=1))
+        codex_refresh.reset_codex_credentials()
         time.sleep(1.1)
         codex.script("POST", "/oauth/token", redirect_to(other))
         with pytest.raises(ANY_ERROR):

@@ -35,11 +35,11 @@ import litellm
 import pytest
 
 import litellm_codex
-from litellm_codex.auth import codex as codex_auth
+from litellm_codex.auth import codex_refresh
 from litellm_codex.auth.codex_cli import KEYRING_SERVICE, format_rfc3339, keyring_account
 from litellm_codex.auth.store import FileStore
 from litellm_codex.testing._server import Request, Response, json_response, sse_response
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from tests._keyring import gnome_keyring_session, missing_secret_service_binaries
 
 REPO = Path(__file__).resolve().parents[2]
@@ -321,12 +321,12 @@ def setup(tmp_path: Path, store_kind: str, monkeypatch: pytest.MonkeyPatch) -> I
             monkeypatch.setenv(key, value)
         state = Setup(tmp_path, store_kind, sim, proxy)
         monkeypatch.setenv("CODEX_HOME", str(state.home))
-        codex_auth.reset_codex_credentials()
+        codex_refresh.reset_codex_credentials()
         try:
             yield state
         finally:
             litellm_codex.openai_codex.close()
-            codex_auth.reset_codex_credentials()
+            codex_refresh.reset_codex_credentials()
             proxy.close()
     assert proxy.requests == [], "something tried to leave the machine"
 
@@ -392,7 +392,7 @@ def test_both_tools_keep_working_after_each_refreshes(
 
     # 3. Once more the other way round, from a fresh process of ours.
     authority.expire_access()
-    codex_auth.reset_codex_credentials()
+    codex_refresh.reset_codex_credentials()
     assert _ours()
     assert authority.refresh_count == 3
     assert "pong" in setup.run_codex(codex_binary).stdout
@@ -416,7 +416,7 @@ def test_a_codex_cli_refresh_racing_ours_loses_no_login(setup: Setup, codex_bina
         timeout=120,
     )
     assert login.returncode == 0, login.stderr
-    creds = codex_auth.codex_credentials()
+    creds = codex_refresh.codex_credentials()
     stale = creds.get()
     authority.expire_access()
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from litellm_codex.testing.codex_backend import default_models
 from tests.e2e.test_codex_cli_shared import PROVIDER_PATH, RefusingProxy, Setup
 from tests.e2e.test_codex_cli_shared import codex_binary as _codex_binary

@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
-from litellm_codex.auth import copilot as copilot_auth
+from litellm_codex.auth import copilot_exchange
 from litellm_codex.auth.store import FileStore
-from litellm_codex.testing.copilot import CopilotSimulator
 from litellm_codex.testing.copilot_api import DEMO_MODELS, thinking_signature
+from litellm_codex.testing.copilot_simulator import CopilotSimulator
 from tests.e2e._proxy import Proxy, run_proxy
 
 pytestmark = pytest.mark.e2e
@@ -59,7 +59,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     store_dir = home / ".config" / "litellm-codex"
     store_dir.mkdir(parents=True)
     with CopilotSimulator() as copilot:
-        copilot_auth.save_login(FileStore(store_dir / "credentials.json"), copilot.issue_login())
+        copilot_exchange.save_login(
+            FileStore(store_dir / "credentials.json"), copilot.issue_login()
+        )
         env = {
             **copilot.env(),
             "HOME": str(home),

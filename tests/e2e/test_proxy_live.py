@@ -15,11 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from litellm_codex.auth import codex as codex_auth
-from litellm_codex.auth import copilot as copilot_auth
+from litellm_codex.auth import codex_refresh, copilot_exchange
 from litellm_codex.auth.store import FileStore
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
-from litellm_codex.testing.copilot import CopilotSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
+from litellm_codex.testing.copilot_simulator import CopilotSimulator
 from tests.e2e._proxy import Proxy, run_proxy
 
 pytestmark = pytest.mark.e2e
@@ -69,8 +68,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     store_dir.mkdir(parents=True)
     with ChatGPTSimulator() as chatgpt, CopilotSimulator() as copilot:
         store = FileStore(store_dir / "credentials.json")
-        codex_auth.save_login(store, chatgpt.issue_login())
-        copilot_auth.save_login(store, copilot.issue_login())
+        codex_refresh.save_login(store, chatgpt.issue_login())
+        copilot_exchange.save_login(store, copilot.issue_login())
         env = {
             **chatgpt.env(),
             **copilot.env(),

@@ -23,11 +23,10 @@ from typing import Any
 import httpx
 import pytest
 
-from litellm_codex.auth import codex as codex_auth
-from litellm_codex.auth import copilot as copilot_auth
+from litellm_codex.auth import codex_refresh, copilot_exchange
 from litellm_codex.auth.store import FileStore
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
-from litellm_codex.testing.copilot import CopilotSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
+from litellm_codex.testing.copilot_simulator import CopilotSimulator
 from tests._redis import RedisServer
 from tests.e2e._proxy import REPO, Proxy, run_proxy
 
@@ -98,8 +97,8 @@ _SDK_CALL = textwrap.dedent(
 def test_workers_and_processes_refresh_an_expired_login_once(sims: Sims, tmp_path: Path) -> None:
     store = FileStore(sims.store_dir / "credentials.json")
     expired = sims.chatgpt.issue_login(access_ttl=-60)
-    codex_auth.save_login(store, expired)
-    copilot_auth.save_login(store, sims.copilot.issue_login())
+    codex_refresh.save_login(store, expired)
+    copilot_exchange.save_login(store, sims.copilot.issue_login())
     env = {**sims.env(), **WORKER_ENV}
     sims.chatgpt.auth.refresh_delay = 0.5  # everybody asks while the first refresh runs
     with run_proxy(
@@ -131,7 +130,7 @@ def test_workers_and_processes_refresh_an_expired_login_once(sims: Sims, tmp_pat
     # Exactly one refresh grant, however many workers and processes wanted one.
     assert sims.chatgpt.authority.refresh_count == 1
     assert sims.chatgpt.authority.was_used(expired.refresh_token)
-    fresh = codex_auth.load_login(store)
+    fresh = codex_refresh.load_login(store)
     assert fresh is not None
     assert fresh.refresh_token != expired.refresh_token
     # Several workers really served (uvicorn logs one "Started server process" each).
@@ -148,8 +147,8 @@ def test_two_replicas_on_redis_refresh_an_expired_login_once(
 
     store = RedisStore.from_env()
     expired = sims.chatgpt.issue_login(access_ttl=-60)
-    codex_auth.save_login(store, expired)
-    copilot_auth.save_login(store, sims.copilot.issue_login())
+    codex_refresh.save_login(store, expired)
+    copilot_exchange.save_login(store, sims.copilot.issue_login())
     base = {
         **sims.env(),
         **redis_env.env(),
@@ -175,7 +174,7 @@ def test_two_replicas_on_redis_refresh_an_expired_login_once(
     assert [r.status_code for r in responses] == [200] * 40, responses[0].text
     assert [r.status_code for r in copilot] == [200] * 4, copilot[0].text
     assert sims.chatgpt.authority.refresh_count == 1
-    fresh = codex_auth.load_login(store)
+    fresh = codex_refresh.load_login(store)
     assert fresh is not None
     assert fresh.refresh_token != expired.refresh_token
     # nothing was written to either replica's disk
@@ -223,8 +222,8 @@ def test_per_user_logins_through_the_proxy(
     }
     for name, account in accounts.items():
         store = base if name == "default" else UserStore(base, name)
-        codex_auth.save_login(store, sims.chatgpt.issue_login(account))
-        copilot_auth.save_login(store, sims.copilot.issue_login(github[name]))
+        codex_refresh.save_login(store, sims.chatgpt.issue_login(account))
+        copilot_exchange.save_login(store, sims.copilot.issue_login(github[name]))
     keys_file = tmp_path / "keys.json"
     keys_file.write_text(json.dumps(KEYS))
     env["TEAM_KEYS_FILE"] = str(keys_file)
@@ -341,8 +340,8 @@ def test_streamed_answers_carry_the_upstream_quota_headers(
 ) -> None:
     """The rate-limit / quota headers a client gets on a whole answer, it gets on a stream."""
     store = FileStore(sims.store_dir / "credentials.json")
-    codex_auth.save_login(store, sims.chatgpt.issue_login())
-    copilot_auth.save_login(store, sims.copilot.issue_login())
+    codex_refresh.save_login(store, sims.chatgpt.issue_login())
+    copilot_exchange.save_login(store, sims.copilot.issue_login())
     with run_proxy(TEAM_CONFIG, tmp_path, sims.env()) as proxy:
         whole = chat(proxy, model, "whole answer")
         streamed = httpx.post(

@@ -312,7 +312,7 @@ utils._rebuild_model_cost_lowercase_map = rebuild
 import_rebuilds = len(rebuilds)
 
 from litellm_codex import _registry
-from litellm_codex.models import metadata_rows
+from litellm_codex.cost_map import metadata_rows
 
 rows = metadata_rows()
 

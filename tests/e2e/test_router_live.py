@@ -15,13 +15,12 @@ import litellm
 import pytest
 
 import litellm_codex
-from litellm_codex.auth import codex as codex_auth
-from litellm_codex.auth import copilot as copilot_auth
+from litellm_codex.auth import codex_refresh, copilot_exchange
 from litellm_codex.auth.store import FileStore
 from litellm_codex.testing import copilot_api
-from litellm_codex.testing.chatgpt import ChatGPTSimulator
+from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from litellm_codex.testing.codex_backend import Fault
-from litellm_codex.testing.copilot import CopilotSimulator
+from litellm_codex.testing.copilot_simulator import CopilotSimulator
 
 
 @pytest.fixture
@@ -29,10 +28,10 @@ def sims(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ChatGPTSimulator, Co
     with ChatGPTSimulator() as chatgpt, CopilotSimulator() as copilot:
         for key, value in {**chatgpt.env(), **copilot.env(), "LITELLM_CODEX_STORE": "file"}.items():
             monkeypatch.setenv(key, value)
-        codex_auth.save_login(FileStore(), chatgpt.issue_login())
-        copilot_auth.save_login(FileStore(), copilot.issue_login())
-        codex_auth.reset_codex_credentials()
-        copilot_auth.reset_copilot_credentials()
+        codex_refresh.save_login(FileStore(), chatgpt.issue_login())
+        copilot_exchange.save_login(FileStore(), copilot.issue_login())
+        codex_refresh.reset_codex_credentials()
+        copilot_exchange.reset_copilot_credentials()
         try:
             yield chatgpt, copilot
         finally:

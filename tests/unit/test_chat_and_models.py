@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from litellm_codex.models import metadata_rows, rows_from_codex_models, rows_from_copilot_models
-from litellm_codex.translate.chat import (
+from litellm_codex.cost_map import metadata_rows, rows_from_codex_models, rows_from_copilot_models
+from litellm_codex.translate.deltas import (
     ChatAccumulator,
     ChatDelta,
     ChatFinish,

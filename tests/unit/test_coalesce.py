@@ -9,7 +9,7 @@ import pytest
 from litellm_codex.errors import StreamError
 from litellm_codex.providers._base import _coalesce, _feed
 from litellm_codex.sse import SSEDecoder
-from litellm_codex.translate.chat import ChatDelta, ChatFinish, ToolCallDelta
+from litellm_codex.translate.deltas import ChatDelta, ChatFinish, ToolCallDelta
 
 CALL = ToolCallDelta(0, id="c", name="f", arguments="{}")
 

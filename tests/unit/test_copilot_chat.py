@@ -17,15 +17,6 @@ import pytest
 from litellm_codex.errors import StreamError, UpstreamError
 from litellm_codex.sse import SSEDecoder
 from litellm_codex.testing.copilot_api import copilot_model
-from litellm_codex.translate.chat import (
-    ChatAccumulator,
-    ChatDelta,
-    ChatFinish,
-    ChatResult,
-    ToolCall,
-    ToolCallDelta,
-    Usage,
-)
 from litellm_codex.translate.copilot_chat import (
     MAX_TOOL_CALL_ID_LENGTH,
     ChatModelTraits,
@@ -38,7 +29,16 @@ from litellm_codex.translate.copilot_chat_stream import CopilotChatStreamTransla
 from litellm_codex.translate.copilot_finish import FINISH_REASON_MAP
 from litellm_codex.translate.copilot_headers import has_image_parts, initiator, request_headers
 from litellm_codex.translate.copilot_usage import parse_usage
-from litellm_codex.translate.stream import decode_event
+from litellm_codex.translate.deltas import (
+    ChatAccumulator,
+    ChatDelta,
+    ChatFinish,
+    ChatResult,
+    ToolCall,
+    ToolCallDelta,
+    Usage,
+)
+from litellm_codex.translate.responses_stream import decode_event
 
 LONG_ID = "toolu_" + "x" * 80
 LONGER_ID = "toolu_" + "x" * 80 + "y"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from litellm_codex import copilot_identity
-from litellm_codex.auth.copilot import exchange_headers
+from litellm_codex.auth.copilot_exchange import exchange_headers
 from litellm_codex.translate.copilot_headers import request_headers
 
 

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from litellm_codex.errors import StreamError
-from litellm_codex.translate.chat import ChatAccumulator, ChatDelta, ChatFinish, combine_thinking
 from litellm_codex.translate.copilot_messages import (
     MessagesStreamTranslator,
     build_messages_request,
 )
+from litellm_codex.translate.deltas import ChatAccumulator, ChatDelta, ChatFinish, combine_thinking
 
 
 def test_request_keeps_thinking_signatures_and_cache_control() -> None:

@@ -21,7 +21,7 @@ from litellm_codex._flow import (
     call_flow,
     retryable,
 )
-from litellm_codex.auth._types import Access
+from litellm_codex.auth.access import Access
 from litellm_codex.errors import DeadlineExceeded, ResponseTooLarge, StreamError, UpstreamError
 
 ACCESS = Access(token="t1", headers={"Authorization": "Bearer t1"})

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from litellm_codex.errors import ConfigurationError
-from litellm_codex.translate.request import (
+from litellm_codex.translate.responses_request import (
     CODEX_PROFILE,
     COPILOT_RESPONSES_PROFILE,
     BuiltRequest,

@@ -10,7 +10,7 @@ import pytest
 
 from litellm_codex.errors import StreamError
 from litellm_codex.sse import ServerSentEvent, iter_sse
-from litellm_codex.translate.chat import (
+from litellm_codex.translate.deltas import (
     ChatAccumulator,
     ChatDelta,
     ChatFinish,
@@ -19,7 +19,7 @@ from litellm_codex.translate.chat import (
     ToolCallDelta,
     Usage,
 )
-from litellm_codex.translate.stream import (
+from litellm_codex.translate.responses_stream import (
     ResponsesStreamTranslator,
     decode_event,
     map_usage,

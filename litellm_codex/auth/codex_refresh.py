@@ -1,6 +1,6 @@
 """ChatGPT (Codex) credentials: cached in memory, refreshed once, shared with other processes.
 
-:class:`CodexCredentials` is the provider's :class:`~litellm_codex.auth._types.CredentialSource`.
+:class:`CodexCredentials` is the provider's :class:`~litellm_codex.auth.access.CredentialSource`.
 
 - The login is read from the store once per process; requests use the in-memory copy.
 - Shortly before the access token expires (5-minute window, §1.7) or after a 401, the
@@ -37,10 +37,9 @@ from pydantic import ValidationError
 
 from litellm_codex import codex_client
 from litellm_codex._trust import check_trusted
-from litellm_codex.auth._cache import ProcessWide
-from litellm_codex.auth._manager import RETRY_DELAY, CredentialManager
-from litellm_codex.auth._types import Access
+from litellm_codex.auth.access import Access
 from litellm_codex.auth.codex_cli import codex_cli_lock, read_back, write_back
+from litellm_codex.auth.credential_manager import RETRY_DELAY, CredentialManager
 from litellm_codex.auth.records import PROVIDER_CODEX, CodexLogin
 from litellm_codex.auth.store import (
     MemoryStore,
@@ -48,6 +47,7 @@ from litellm_codex.auth.store import (
     ensure_private_dir,
     home_dir,
 )
+from litellm_codex.auth.stored_login import ProcessWide
 from litellm_codex.auth.tokens import (
     classify_refresh_failure,
     codex_identity,

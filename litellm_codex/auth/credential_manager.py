@@ -1,6 +1,6 @@
 """The skeleton both credential managers share: Codex refresh and Copilot exchange.
 
-A :class:`CredentialManager` is a :class:`~litellm_codex.auth._types.CredentialSource`.
+A :class:`CredentialManager` is a :class:`~litellm_codex.auth.access.CredentialSource`.
 Its subclass says three things:
 
 - :meth:`~CredentialManager.peek`: the access in memory when it needs no renewal (no I/O);
@@ -11,7 +11,7 @@ Its subclass says three things:
   ``force=True`` after a 401.
 
 The base owns the rest, once: the stored login read once per process
-(:class:`~litellm_codex.auth._cache.StoredLogin`), ``get``/``aget``/``after_unauthorized``
+(:class:`~litellm_codex.auth.stored_login.StoredLogin`), ``get``/``aget``/``after_unauthorized``
 and their async twins (tasks share one worker thread per event loop through
 :class:`~litellm_codex.auth._flight.SingleFlight`), the back-off after a failed proactive
 renewal while the current token still works, the lazily made HTTP client (every request
@@ -27,10 +27,10 @@ from typing import ClassVar, Generic, TypeVar
 import httpx
 
 from litellm_codex._trust import check_trusted
-from litellm_codex.auth._cache import StoredLogin
 from litellm_codex.auth._flight import SingleFlight
-from litellm_codex.auth._types import Access
+from litellm_codex.auth.access import Access
 from litellm_codex.auth.store import TokenStore, default_store
+from litellm_codex.auth.stored_login import StoredLogin
 
 __all__ = ["RETRY_DELAY", "CredentialManager"]
 

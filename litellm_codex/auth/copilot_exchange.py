@@ -1,7 +1,7 @@
 """GitHub Copilot credentials: a stored GitHub token, exchanged for short-lived Copilot tokens
 or, when the exchange refuses it, used directly (the Copilot CLI's way).
 
-:class:`CopilotCredentials` is the provider's :class:`~litellm_codex.auth._types.CredentialSource`.
+:class:`CopilotCredentials` is the provider's :class:`~litellm_codex.auth.access.CredentialSource`.
 
 - The long-lived GitHub token is read from the store once per process.
 - It is exchanged at ``GET {github_api_url}/copilot_internal/v2/token`` for a Copilot token
@@ -31,11 +31,11 @@ import httpx
 from pydantic import ValidationError
 
 from litellm_codex import copilot_identity, settings
-from litellm_codex.auth._cache import ProcessWide
-from litellm_codex.auth._manager import CredentialManager
-from litellm_codex.auth._types import Access
+from litellm_codex.auth.access import Access
+from litellm_codex.auth.credential_manager import CredentialManager
 from litellm_codex.auth.records import PROVIDER_COPILOT, CopilotLogin
 from litellm_codex.auth.store import TokenStore
+from litellm_codex.auth.stored_login import ProcessWide
 from litellm_codex.auth.tokens import copilot_token_due
 from litellm_codex.errors import (
     LoginExpiredError,

@@ -14,7 +14,7 @@ The rules, with the upstream facts they rest on (``protocols/codex-chatgpt-backe
   Codex CLI 0.171.0 sends them even with ``store: false``, reference-clients-2026-11.md
   §1.3, which supersedes the older "never send ids" note). The ids the server gave (a
   function call's item id, a reasoning item's id, kept in the assistant message's
-  ``provider_specific_fields`` by ``stream.py``) are sent back as they came; the items the
+  ``provider_specific_fields`` by ``responses_stream.py``) are sent back as they came; the items the
   client writes (its messages, ``additional_tools``, tool outputs) get a client-made one
   (``msg_``, ``at_``, ``fco_``, the reference's prefixes) that is *deterministic*: a hash of
   the conversation key, the item and how many identical items came before it. Our history
@@ -29,7 +29,7 @@ The rules, with the upstream facts they rest on (``protocols/codex-chatgpt-backe
   item is only useful with the ``encrypted_content`` the backend issued for it (Copilot
   answers "encrypted content could not be verified" otherwise, github-copilot.md §3.7).
   That encrypted content, when the answer carried it, rides in the assistant message's
-  ``provider_specific_fields["reasoning_encrypted_content"]`` (see ``stream.py``) and is
+  ``provider_specific_fields["reasoning_encrypted_content"]`` (see ``responses_stream.py``) and is
   replayed as ``reasoning`` items before the message's own items.
 - Parameters the backend rejects (Codex: ``temperature``, ``max_output_tokens``, ... §2.4)
   are left out and *reported* in :attr:`BuiltRequest.dropped`, so the caller can warn once;
@@ -554,7 +554,7 @@ def _image_part(part: Mapping[str, Any], index: int) -> dict[str, Any]:
 
 
 #: ``provider_specific_fields`` keys of an assistant message, set by the stream translator
-#: (``stream.py``): the encrypted reasoning the backend issued for it (a list of blobs);
+#: (``responses_stream.py``): the encrypted reasoning the backend issued for it (a list of blobs);
 #: per blob, the reasoning item's id and summary texts (``[{"id", "summary"}]``, the same
 #: order); and the item id the server gave each function call (``{tool_call_id: item_id}``).
 ENCRYPTED_REASONING_FIELD = "reasoning_encrypted_content"

@@ -2,8 +2,8 @@
 
 :class:`ResponsesStreamTranslator` is a small state machine fed one decoded event at a time
 (``feed``) and told when the bytes ran out (``finish``). It emits
-:class:`~litellm_codex.translate.chat.ChatDelta` items and one final
-:class:`~litellm_codex.translate.chat.ChatFinish`, for the Codex backend and for Copilot's
+:class:`~litellm_codex.translate.deltas.ChatDelta` items and one final
+:class:`~litellm_codex.translate.deltas.ChatFinish`, for the Codex backend and for Copilot's
 ``/responses`` route alike.
 
 Upstream quirks it is built around (``protocols/codex-chatgpt-backend.md`` §3,
@@ -33,7 +33,7 @@ Decisions:
   (``reasoning_encrypted_content``: every blob of the answer so far), with each reasoning
   item's id and summary texts (``reasoning_items``, same order) and the item id the server
   gave each function call (``tool_call_item_ids``: ``{tool call id: item id}``), which
-  ``request.py`` replays on the next turn. Every such delta carries all of these fields
+  ``responses_request.py`` replays on the next turn. Every such delta carries all of these fields
   seen so far, so the last value is the whole answer's whichever way a consumer merges.
 - Tool items other than ``function_call`` (custom, local_shell, web_search) are ignored:
   we only ever declare function tools.
@@ -50,7 +50,7 @@ from typing import Any, TypeAlias
 
 from litellm_codex.errors import StreamError
 from litellm_codex.sse import ServerSentEvent
-from litellm_codex.translate.chat import ChatDelta, ChatFinish, ToolCallDelta, Usage
+from litellm_codex.translate.deltas import ChatDelta, ChatFinish, ToolCallDelta, Usage
 
 __all__ = [
     "INCOMPLETE_REASON_MAP",
