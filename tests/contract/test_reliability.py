@@ -643,3 +643,14 @@ def test_browser_login_error_page_is_written_before_the_login_ends(
         sock.close()
     assert reply.startswith(b"HTTP/1.1 400")
     assert b"Login failed" in reply
+
+
+def test_copilot_close_forgets_the_routing_lookup(copilot: CopilotSimulator) -> None:
+    # The /models cache is keyed by API base: after close(), a new server on the same
+    # address (a reused port) is asked again instead of being routed from the old answer.
+    litellm.completion(model=COPILOT, messages=HI, timeout=10)
+    litellm.completion(model=COPILOT, messages=HI, timeout=10)
+    assert len(copilot.calls_to("/models", "GET")) == 1
+    litellm_codex.github_copilot.close()
+    litellm.completion(model=COPILOT, messages=HI, timeout=10)
+    assert len(copilot.calls_to("/models", "GET")) == 2
