@@ -82,6 +82,13 @@ def _reset_credentials() -> None:
     from litellm_codex.codex_catalog import reset_codex_catalog
 
     reset_codex_catalog()
+    # The Copilot handler's /models cache is keyed by API base: a simulator on a reused
+    # port must not be routed from an earlier test's answer (only if the handler is built).
+    from litellm_codex import providers
+
+    copilot = providers._instances.get("github_copilot")
+    if copilot is not None and hasattr(type(copilot), "forget_models"):
+        copilot.forget_models()
 
 
 @pytest.fixture

@@ -116,17 +116,16 @@ class CopilotProvider(BaseProvider):
         # The API base of the latest call (whose cached model list error messages cite).
         self._last_base: str | None = None
 
-    def close(self) -> None:
-        """Close the connection pool and forget what was learnt from the API bases.
+    def forget_models(self) -> None:
+        """Forget the cached ``/models`` lists and learnt routes (keyed by API base).
 
-        The cached ``/models`` lists and routes are keyed by API base; a closed provider
-        starts fresh, so a later server on the same address is asked again.
+        The next call to each base asks ``/models`` again: for a server that came back on
+        the same address (tests, a restarted local gateway).
         """
         with self._models_lock:
             self._models.clear()
             self._learnt.clear()
             self._last_base = None
-        super().close()
 
     # -- hooks ------------------------------------------------------------------------
 

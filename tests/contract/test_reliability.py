@@ -645,12 +645,12 @@ def test_browser_login_error_page_is_written_before_the_login_ends(
     assert b"Login failed" in reply
 
 
-def test_copilot_close_forgets_the_routing_lookup(copilot: CopilotSimulator) -> None:
-    # The /models cache is keyed by API base: after close(), a new server on the same
-    # address (a reused port) is asked again instead of being routed from the old answer.
+def test_copilot_forget_models_asks_again(copilot: CopilotSimulator) -> None:
+    # The /models cache is keyed by API base: after forget_models(), a new server on the
+    # same address (a reused port) is asked again instead of routed from the old answer.
     litellm.completion(model=COPILOT, messages=HI, timeout=10)
     litellm.completion(model=COPILOT, messages=HI, timeout=10)
     assert len(copilot.calls_to("/models", "GET")) == 1
-    litellm_codex.github_copilot.close()
+    litellm_codex.github_copilot.forget_models()
     litellm.completion(model=COPILOT, messages=HI, timeout=10)
     assert len(copilot.calls_to("/models", "GET")) == 2
