@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
+    from litellm_codex.testing.copilot_simulator import CopilotSimulator
 
 # Before anything imports litellm: never fetch the remote cost map in tests.
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
@@ -89,6 +94,50 @@ def _reset_credentials() -> None:
     copilot = providers._instances.get("github_copilot")
     if copilot is not None and hasattr(type(copilot), "forget_models"):
         copilot.forget_models()
+
+
+@pytest.fixture
+def codex_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatGPTSimulator]:
+    """A ChatGPT simulator with a user logged in the way `litellm-codex login` would (file
+    store, cached credentials reset); ``openai-codex``'s clients are closed after the test,
+    then the simulator stops."""
+    import litellm_codex
+    from litellm_codex.auth import codex_refresh
+    from litellm_codex.auth.store import FileStore
+    from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
+
+    with ChatGPTSimulator() as simulator:
+        for key, value in simulator.env().items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("LITELLM_CODEX_STORE", "file")
+        codex_refresh.save_login(FileStore(), simulator.issue_login())
+        codex_refresh.reset_codex_credentials()
+        try:
+            yield simulator
+        finally:
+            litellm_codex.openai_codex.close()
+
+
+@pytest.fixture
+def copilot_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[CopilotSimulator]:
+    """A Copilot simulator (GitHub and the Copilot API) with a user logged in (file store,
+    cached credentials reset); ``github_copilot``'s clients are closed after the test, then
+    the simulator stops."""
+    import litellm_codex
+    from litellm_codex.auth import copilot_exchange
+    from litellm_codex.auth.store import FileStore
+    from litellm_codex.testing.copilot_simulator import CopilotSimulator
+
+    with CopilotSimulator() as simulator:
+        for key, value in simulator.env().items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("LITELLM_CODEX_STORE", "file")
+        copilot_exchange.save_login(FileStore(), simulator.issue_login())
+        copilot_exchange.reset_copilot_credentials()
+        try:
+            yield simulator
+        finally:
+            litellm_codex.github_copilot.close()
 
 
 @pytest.fixture

@@ -10,8 +10,21 @@ import litellm
 import pytest
 
 from tests.conformance import _compare as cmp
+from tests.contract._data import PNG, TOOLS
 
 IMAGE_TYPES = frozenset({"input_image", "image_url", "image"})
+
+#: The conversations' messages and tool, the same for both providers.
+TOOL = [TOOLS[0]]  # get_weather(city)
+SYSTEM = {"role": "system", "content": "Be brief."}
+ASK_TOOL = {"role": "user", "content": 'call get_weather {"city": "Paris"}'}
+IMAGE = {
+    "role": "user",
+    "content": [
+        {"type": "text", "text": "What is in this image? One word."},
+        {"type": "image_url", "image_url": {"url": PNG}},
+    ],
+}
 
 
 @dataclass
@@ -34,6 +47,33 @@ def call(model: str, messages: Sequence[Any], **kwargs: Any) -> Outcome:
         return Outcome(response=litellm.completion(model=model, messages=list(messages), **kwargs))
     except Exception as exc:  # the request made is what the test compares
         return Outcome(error=exc)
+
+
+def converse_through(model: str, conversation: str, **kwargs: Any) -> None:
+    """Run one of the conversations through ``litellm.completion``: ``turn`` (system, user,
+    the tool), ``image`` (system and a user image; with the tool too, since the references
+    always declare tools, so only a request with tools compares key for key) or
+    ``followup`` (the turn, then the tool result sent back). ``kwargs`` go with every call;
+    the test compares the last request the simulator received."""
+    if conversation == "turn":
+        call(model, [SYSTEM, ASK_TOOL], **kwargs)
+    elif conversation == "image":
+        call(model, [SYSTEM, IMAGE], **kwargs)
+    elif conversation == "followup":
+        first = call(model, [SYSTEM, ASK_TOOL], **kwargs)
+        message = first.response.choices[0].message if first.response is not None else None
+        tool_calls = getattr(message, "tool_calls", None) if message is not None else None
+        if not tool_calls:
+            pytest.fail(f"the first turn brought no tool call to answer: {first.describe()}")
+        history = [
+            SYSTEM,
+            ASK_TOOL,
+            message,
+            {"role": "tool", "tool_call_id": tool_calls[0].id, "content": "sunny"},
+        ]
+        call(model, history, **kwargs)
+    else:
+        raise ValueError(f"no conversation {conversation!r}")
 
 
 def last_call(calls: Sequence[Any], what: str) -> cmp.Captured:

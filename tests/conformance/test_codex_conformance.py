@@ -21,18 +21,22 @@ Families: ``lite`` (the catalog's Responses Lite models, captured with gpt-6.2-s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-import litellm_codex
 from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from litellm_codex.testing.codex_backend import Fault
 from tests.conformance import _compare as cmp
-from tests.conformance._run import call, case, find_image_part, last_call
-from tests.contract._data import PNG, TOOLS
-from tests.contract._login import log_in_codex
+from tests.conformance._run import (
+    SYSTEM,
+    TOOL,
+    call,
+    case,
+    converse_through,
+    find_image_part,
+    last_call,
+)
 
 FAMILIES = {"lite": "gpt-6.2-sol", "standard": "gpt-5.5"}
 
@@ -81,28 +85,11 @@ DELIBERATE: list[cmp.Ignore] = [
     # guardian_credits_requested (CLI features we do not have).
 ]
 
-TOOL = [TOOLS[0]]  # get_weather(city)
-SYSTEM = {"role": "system", "content": "Be brief."}
-ASK_TOOL = {"role": "user", "content": 'call get_weather {"city": "Paris"}'}
-IMAGE = {
-    "role": "user",
-    "content": [
-        {"type": "text", "text": "What is in this image? One word."},
-        {"type": "image_url", "image_url": {"url": PNG}},
-    ],
-}
-
 
 @pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatGPTSimulator]:
-    with ChatGPTSimulator() as simulator:
-        for key, value in simulator.env().items():
-            monkeypatch.setenv(key, value)
-        log_in_codex(simulator, monkeypatch)
-        try:
-            yield simulator
-        finally:
-            litellm_codex.openai_codex.close()
+def sim(codex_sim: ChatGPTSimulator) -> ChatGPTSimulator:
+    """The logged-in ChatGPT simulator (``codex_sim``, tests/conftest.py)."""
+    return codex_sim
 
 
 def _model_calls(sim: ChatGPTSimulator) -> list[Any]:
@@ -112,25 +99,7 @@ def _model_calls(sim: ChatGPTSimulator) -> list[Any]:
 def converse(sim: ChatGPTSimulator, family: str, conversation: str) -> cmp.Captured:
     """Run one of our conversations; return the request of it that is compared."""
     model = f"openai-codex/{FAMILIES[family]}"
-    if conversation == "turn":
-        call(model, [SYSTEM, ASK_TOOL], tools=TOOL)
-    elif conversation == "image":
-        # With the tool too: the reference always declares tools, so only a request with
-        # tools compares key for key.
-        call(model, [SYSTEM, IMAGE], tools=TOOL)
-    elif conversation == "followup":
-        first = call(model, [SYSTEM, ASK_TOOL], tools=TOOL)
-        message = first.response.choices[0].message if first.response is not None else None
-        tool_calls = getattr(message, "tool_calls", None) if message is not None else None
-        if not tool_calls:
-            pytest.fail(f"the first turn brought no tool call to answer: {first.describe()}")
-        history = [
-            SYSTEM,
-            ASK_TOOL,
-            message,
-            {"role": "tool", "tool_call_id": tool_calls[0].id, "content": "sunny"},
-        ]
-        call(model, history, tools=TOOL)
+    converse_through(model, conversation, tools=TOOL)
     return last_call(_model_calls(sim), f"{model} {conversation}")
 
 

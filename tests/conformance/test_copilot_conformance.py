@@ -17,18 +17,19 @@ our token exchange is covered by the contract tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-import litellm_codex
-from litellm_codex.auth import copilot_exchange
-from litellm_codex.auth.store import FileStore
 from litellm_codex.testing.copilot_simulator import CopilotSimulator
 from tests.conformance import _compare as cmp
-from tests.conformance._run import call, case, find_image_part, last_call
-from tests.contract._data import PNG, TOOLS
+from tests.conformance._run import (
+    TOOL,
+    case,
+    converse_through,
+    find_image_part,
+    last_call,
+)
 
 ENDPOINTS = {"messages": "/v1/messages", "responses": "/responses", "chat": "/chat/completions"}
 FAMILIES = list(ENDPOINTS)
@@ -81,30 +82,11 @@ DELIBERATE_DEFAULTS: dict[str, set[str]] = {
     "chat": {"missing reasoning_effort"},
 }
 
-TOOL = [TOOLS[0]]  # get_weather(city)
-SYSTEM = {"role": "system", "content": "Be brief."}
-ASK_TOOL = {"role": "user", "content": 'call get_weather {"city": "Paris"}'}
-IMAGE = {
-    "role": "user",
-    "content": [
-        {"type": "text", "text": "What is in this image? One word."},
-        {"type": "image_url", "image_url": {"url": PNG}},
-    ],
-}
-
 
 @pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[CopilotSimulator]:
-    with CopilotSimulator() as simulator:
-        for key, value in simulator.env().items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.setenv("LITELLM_CODEX_STORE", "file")
-        copilot_exchange.save_login(FileStore(), simulator.issue_login())
-        copilot_exchange.reset_copilot_credentials()
-        try:
-            yield simulator
-        finally:
-            litellm_codex.github_copilot.close()
+def sim(copilot_sim: CopilotSimulator) -> CopilotSimulator:
+    """The logged-in Copilot simulator (``copilot_sim``, tests/conftest.py)."""
+    return copilot_sim
 
 
 def model_for(sim: CopilotSimulator, family: str) -> str:
@@ -154,26 +136,7 @@ ASK = {"tools": TOOL, "reasoning_effort": "medium"}
 
 def converse(sim: CopilotSimulator, family: str, conversation: str, **ask: Any) -> cmp.Captured:
     model = f"github_copilot/{model_for(sim, family)}"
-    ask = ask or ASK
-    if conversation == "turn":
-        call(model, [SYSTEM, ASK_TOOL], **ask)
-    elif conversation == "image":
-        # With the tool too: the reference always declares tools, so only a request with
-        # tools compares key for key.
-        call(model, [SYSTEM, IMAGE], **ask)
-    else:
-        first = call(model, [SYSTEM, ASK_TOOL], **ask)
-        message = first.response.choices[0].message if first.response is not None else None
-        tool_calls = getattr(message, "tool_calls", None) if message is not None else None
-        if not tool_calls:
-            pytest.fail(f"the first turn brought no tool call to answer: {first.describe()}")
-        history = [
-            SYSTEM,
-            ASK_TOOL,
-            message,
-            {"role": "tool", "tool_call_id": tool_calls[0].id, "content": "sunny"},
-        ]
-        call(model, history, **ask)
+    converse_through(model, conversation, **(ask or ASK))
     return last_call(_model_calls(sim), f"{model} {conversation}")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,22 +25,15 @@ from litellm_codex.testing.codex_backend import (
     reasoning_events,
     tool_call_events,
 )
-from tests.contract._data import MODES, PNG, TOOLS
-from tests.contract._login import log_in_codex
+from tests.contract._data import MODES, PNG, TOOLS, answer_through
 
 MODEL = "openai-codex/gpt-6.2-sol"
 
 
 @pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatGPTSimulator]:
-    with ChatGPTSimulator() as simulator:
-        for key, value in simulator.env().items():
-            monkeypatch.setenv(key, value)
-        log_in_codex(simulator, monkeypatch)
-        try:
-            yield simulator
-        finally:
-            litellm_codex.openai_codex.close()
+def sim(codex_sim: ChatGPTSimulator) -> ChatGPTSimulator:
+    """The logged-in ChatGPT simulator (``codex_sim``, tests/conftest.py)."""
+    return codex_sim
 
 
 @dataclass
@@ -76,33 +68,7 @@ def _answer(message: Any, finish_reason: str, usage: Any) -> Answer:
 
 def run(mode: str, messages: list[dict[str, Any]], **kwargs: Any) -> Answer:
     """Call through one entry point and normalise the answer."""
-    if mode == "completion":
-        r = litellm.completion(model=MODEL, messages=messages, **kwargs)
-        return _answer(r.choices[0].message, r.choices[0].finish_reason, r.usage)
-    if mode == "acompletion":
-
-        async def call() -> Any:
-            r = await litellm.acompletion(model=MODEL, messages=messages, **kwargs)
-            await litellm_codex.openai_codex.aclose()
-            return r
-
-        r = asyncio.run(call())
-        return _answer(r.choices[0].message, r.choices[0].finish_reason, r.usage)
-    opts = {"stream": True, "stream_options": {"include_usage": True}, **kwargs}
-    if mode == "streaming":
-        chunks = list(litellm.completion(model=MODEL, messages=messages, **opts))
-    else:
-
-        async def collect() -> list[Any]:
-            stream = await litellm.acompletion(model=MODEL, messages=messages, **opts)
-            out = [c async for c in stream]
-            await litellm_codex.openai_codex.aclose()
-            return out
-
-        chunks = asyncio.run(collect())
-    built = litellm.stream_chunk_builder(chunks, messages=messages)
-    assert built is not None
-    return _answer(built.choices[0].message, built.choices[0].finish_reason, built.usage)
+    return _answer(*answer_through(mode, MODEL, messages, **kwargs))
 
 
 SCENARIOS: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {

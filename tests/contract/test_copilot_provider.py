@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import litellm
@@ -23,58 +22,18 @@ from litellm_codex.auth import copilot_exchange
 from litellm_codex.auth.store import FileStore
 from litellm_codex.testing import copilot_api
 from litellm_codex.testing.copilot_simulator import CopilotSimulator
-from tests.contract._data import MODES, PNG, TOOLS
+from tests.contract._data import MODES, PNG, TOOLS, answer_through
 
 
 @pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[CopilotSimulator]:
-    with CopilotSimulator() as simulator:
-        for key, value in simulator.env().items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.setenv("LITELLM_CODEX_STORE", "file")
-        copilot_exchange.save_login(FileStore(), simulator.issue_login())
-        copilot_exchange.reset_copilot_credentials()
-        try:
-            yield simulator
-        finally:
-            litellm_codex.github_copilot.close()
+def sim(copilot_sim: CopilotSimulator) -> CopilotSimulator:
+    """The logged-in Copilot simulator (``copilot_sim``, tests/conftest.py)."""
+    return copilot_sim
 
 
 def run(mode: str, model: str, messages: list[Any], **kwargs: Any) -> dict[str, Any]:
     """Call one entry point; return content, reasoning, tool calls, finish and usage."""
-    full = f"github_copilot/{model}"
-    if mode in ("completion", "acompletion"):
-        if mode == "completion":
-            r = litellm.completion(model=full, messages=messages, **kwargs)
-        else:
-
-            async def call() -> Any:
-                out = await litellm.acompletion(model=full, messages=messages, **kwargs)
-                await litellm_codex.github_copilot.aclose()
-                return out
-
-            r = asyncio.run(call())
-        message, finish, usage = r.choices[0].message, r.choices[0].finish_reason, r.usage
-    else:
-        opts = {"stream": True, "stream_options": {"include_usage": True}, **kwargs}
-        if mode == "streaming":
-            chunks = list(litellm.completion(model=full, messages=messages, **opts))
-        else:
-
-            async def collect() -> list[Any]:
-                stream = await litellm.acompletion(model=full, messages=messages, **opts)
-                out = [c async for c in stream]
-                await litellm_codex.github_copilot.aclose()
-                return out
-
-            chunks = asyncio.run(collect())
-        built = litellm.stream_chunk_builder(chunks, messages=messages)
-        assert built is not None
-        message, finish, usage = (
-            built.choices[0].message,
-            built.choices[0].finish_reason,
-            built.usage,
-        )
+    message, finish, usage = answer_through(mode, f"github_copilot/{model}", messages, **kwargs)
     return {
         "content": message.content,
         "reasoning": getattr(message, "reasoning_content", None),

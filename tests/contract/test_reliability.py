@@ -15,7 +15,6 @@ import os
 import socket
 import stat
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -31,7 +30,6 @@ from litellm_codex.errors import DeadlineExceeded, LiteLLMCodexError, LoginError
 from litellm_codex.testing._server import DROP, Request, Response, SimServer, Stall
 from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from litellm_codex.testing.copilot_simulator import CopilotSimulator
-from tests.contract._login import log_in_codex
 
 #: What a failed call raises: a LiteLLM error (all derive from openai.APIError) or, for
 #: `list_models`, one of ours.
@@ -43,29 +41,15 @@ SYNC_ASYNC = ["completion", "acompletion", "streaming", "astreaming"]
 
 
 @pytest.fixture
-def codex(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatGPTSimulator]:
-    with ChatGPTSimulator() as simulator:
-        for key, value in simulator.env().items():
-            monkeypatch.setenv(key, value)
-        log_in_codex(simulator, monkeypatch)
-        try:
-            yield simulator
-        finally:
-            litellm_codex.openai_codex.close()
+def codex(codex_sim: ChatGPTSimulator) -> ChatGPTSimulator:
+    """The logged-in ChatGPT simulator (``codex_sim``, tests/conftest.py)."""
+    return codex_sim
 
 
 @pytest.fixture
-def copilot(monkeypatch: pytest.MonkeyPatch) -> Iterator[CopilotSimulator]:
-    with CopilotSimulator() as simulator:
-        for key, value in simulator.env().items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.setenv("LITELLM_CODEX_STORE", "file")
-        copilot_exchange.save_login(FileStore(), simulator.issue_login())
-        copilot_exchange.reset_copilot_credentials()
-        try:
-            yield simulator
-        finally:
-            litellm_codex.github_copilot.close()
+def copilot(copilot_sim: CopilotSimulator) -> CopilotSimulator:
+    """The logged-in Copilot simulator (``copilot_sim``, tests/conftest.py)."""
+    return copilot_sim
 
 
 def call(mode: str, model: str, messages: Any = HI, **kwargs: Any) -> Any:

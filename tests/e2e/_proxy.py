@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +77,46 @@ def _yaml(value: Any, indent: int = 0) -> str:
     import json
 
     return json.dumps(value, indent=2)
+
+
+#: Our handlers, by provider, as a config.yaml's ``custom_provider_map`` names them.
+HANDLERS = {
+    "openai-codex": "litellm_codex.openai_codex",
+    "github_copilot": "litellm_codex.github_copilot",
+}
+
+
+def proxy_config(
+    models: Mapping[str, str],
+    providers: Iterable[str] = tuple(HANDLERS),
+    **router_settings: Any,
+) -> dict[str, Any]:
+    """A config for run_proxy: our handlers for ``providers``, one ``model_list`` entry per
+    model name -> ``prefix/model``, and ``router_settings`` with cooldowns off."""
+    return {
+        "litellm_settings": {
+            "custom_provider_map": [
+                {"provider": provider, "custom_handler": HANDLERS[provider]}
+                for provider in providers
+            ]
+        },
+        "model_list": [
+            {"model_name": name, "litellm_params": {"model": model}}
+            for name, model in models.items()
+        ],
+        "router_settings": {"disable_cooldowns": True, **router_settings},
+    }
+
+
+def home_env(home: Path) -> dict[str, str]:
+    """The proxy's environment for a user whose home is ``home``: config directories
+    below it and the logins in the file store (``~/.config/litellm-codex``)."""
+    return {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "LITELLM_CODEX_HOME": str(home / ".config" / "litellm-codex"),
+        "LITELLM_CODEX_STORE": "file",
+    }
 
 
 @contextmanager

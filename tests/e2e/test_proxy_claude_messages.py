@@ -20,28 +20,15 @@ from litellm_codex.auth import copilot_exchange
 from litellm_codex.auth.store import FileStore
 from litellm_codex.testing.copilot_api import DEMO_MODELS, thinking_signature
 from litellm_codex.testing.copilot_simulator import CopilotSimulator
-from tests.e2e._proxy import Proxy, run_proxy
+from tests.e2e._proxy import Proxy, home_env, proxy_config, run_proxy
 
 pytestmark = pytest.mark.e2e
 
-CONFIG = {
-    "litellm_settings": {
-        "custom_provider_map": [
-            {"provider": "github_copilot", "custom_handler": "litellm_codex.github_copilot"},
-        ]
-    },
-    "model_list": [
-        {
-            "model_name": "claude",
-            "litellm_params": {"model": f"github_copilot/{DEMO_MODELS['claude']}"},
-        },
-        {
-            "model_name": "gemini",
-            "litellm_params": {"model": f"github_copilot/{DEMO_MODELS['gemini']}"},
-        },
-    ],
-    "router_settings": {"disable_cooldowns": True, "num_retries": 0},
-}
+CONFIG = proxy_config(
+    {name: f"github_copilot/{DEMO_MODELS[name]}" for name in ("claude", "gemini")},
+    providers=["github_copilot"],
+    num_retries=0,
+)
 TOOLS = [{"name": "get_weather", "input_schema": {"type": "object", "properties": {}}}]
 CACHED = {"type": "ephemeral"}
 
@@ -62,14 +49,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         copilot_exchange.save_login(
             FileStore(store_dir / "credentials.json"), copilot.issue_login()
         )
-        env = {
-            **copilot.env(),
-            "HOME": str(home),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "LITELLM_CODEX_HOME": str(store_dir),
-            "LITELLM_CODEX_STORE": "file",
-        }
-        with run_proxy(CONFIG, work, env) as proxy:
+        with run_proxy(CONFIG, work, {**copilot.env(), **home_env(home)}) as proxy:
             yield Live(proxy, copilot)
 
 

@@ -19,28 +19,19 @@ from litellm_codex.auth import codex_refresh, copilot_exchange
 from litellm_codex.auth.store import FileStore
 from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from litellm_codex.testing.copilot_simulator import CopilotSimulator
-from tests.e2e._proxy import Proxy, run_proxy
+from tests.e2e._proxy import Proxy, home_env, proxy_config, run_proxy
 
 pytestmark = pytest.mark.e2e
 
-CONFIG = {
-    "litellm_settings": {
-        "custom_provider_map": [
-            {"provider": "openai-codex", "custom_handler": "litellm_codex.openai_codex"},
-            {"provider": "github_copilot", "custom_handler": "litellm_codex.github_copilot"},
-        ]
+CONFIG = proxy_config(
+    {
+        "codex": "openai-codex/gpt-6.2-sol",
+        "copilot": "github_copilot/gpt-4o",
+        "copilot-codex": "github_copilot/gpt-5.1-codex",
     },
-    "model_list": [
-        {"model_name": "codex", "litellm_params": {"model": "openai-codex/gpt-6.2-sol"}},
-        {"model_name": "copilot", "litellm_params": {"model": "github_copilot/gpt-4o"}},
-        {
-            "model_name": "copilot-codex",
-            "litellm_params": {"model": "github_copilot/gpt-5.1-codex"},
-        },
-    ],
     # No Router retries: a test that queues one upstream 429 wants to see it.
-    "router_settings": {"disable_cooldowns": True, "num_retries": 0},
-}
+    num_retries=0,
+)
 TOOLS = [
     {
         "type": "function",
@@ -70,14 +61,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         store = FileStore(store_dir / "credentials.json")
         codex_refresh.save_login(store, chatgpt.issue_login())
         copilot_exchange.save_login(store, copilot.issue_login())
-        env = {
-            **chatgpt.env(),
-            **copilot.env(),
-            "HOME": str(home),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "LITELLM_CODEX_HOME": str(store_dir),
-            "LITELLM_CODEX_STORE": "file",
-        }
+        env = {**chatgpt.env(), **copilot.env(), **home_env(home)}
         with run_proxy(CONFIG, work, env) as proxy:
             yield Live(proxy, chatgpt, copilot, home)
 

@@ -13,24 +13,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e._proxy import Proxy, run_proxy
+from tests.e2e._proxy import Proxy, home_env, proxy_config, run_proxy
 
 pytestmark = pytest.mark.e2e
 
-CONFIG = {
-    "litellm_settings": {
-        "custom_provider_map": [
-            {"provider": "openai-codex", "custom_handler": "litellm_codex.openai_codex"},
-            {"provider": "github_copilot", "custom_handler": "litellm_codex.github_copilot"},
-        ]
-    },
-    "model_list": [
-        {"model_name": "codex", "litellm_params": {"model": "openai-codex/gpt-6.2-sol"}},
-        {"model_name": "copilot", "litellm_params": {"model": "github_copilot/gpt-4o"}},
-        {"model_name": "copilot55", "litellm_params": {"model": "github_copilot/gpt-5.5"}},
-    ],
-    "router_settings": {"disable_cooldowns": True},
-}
+CONFIG = proxy_config(
+    {
+        "codex": "openai-codex/gpt-6.2-sol",
+        "copilot": "github_copilot/gpt-4o",
+        "copilot55": "github_copilot/gpt-5.5",
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +31,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Proxy, Pat
     work = tmp_path_factory.mktemp("proxy")
     home = work / "home"
     home.mkdir()
-    env = {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "LITELLM_CODEX_HOME": str(home / ".config" / "litellm-codex"),
-        "LITELLM_CODEX_STORE": "file",
-    }
-    with run_proxy(CONFIG, work, env) as running:
+    with run_proxy(CONFIG, work, home_env(home)) as running:
         yield running, home
 
 

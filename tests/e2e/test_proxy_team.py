@@ -28,7 +28,7 @@ from litellm_codex.auth.store import FileStore
 from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from litellm_codex.testing.copilot_simulator import CopilotSimulator
 from tests._redis import RedisServer
-from tests.e2e._proxy import REPO, Proxy, run_proxy
+from tests.e2e._proxy import REPO, Proxy, home_env, run_proxy
 
 pytestmark = pytest.mark.e2e
 
@@ -47,14 +47,7 @@ class Sims:
 
     def env(self) -> dict[str, str]:
         home = self.store_dir.parent.parent
-        return {
-            **self.chatgpt.env(),
-            **self.copilot.env(),
-            "HOME": str(home),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "LITELLM_CODEX_HOME": str(self.store_dir),
-            "LITELLM_CODEX_STORE": "file",
-        }
+        return {**self.chatgpt.env(), **self.copilot.env(), **home_env(home)}
 
 
 @pytest.fixture

@@ -8,15 +8,12 @@ not, and each simulator records exactly the calls the Router made.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import litellm
 import pytest
 
 import litellm_codex
-from litellm_codex.auth import codex_refresh, copilot_exchange
-from litellm_codex.auth.store import FileStore
 from litellm_codex.testing import copilot_api
 from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from litellm_codex.testing.codex_backend import Fault
@@ -24,19 +21,11 @@ from litellm_codex.testing.copilot_simulator import CopilotSimulator
 
 
 @pytest.fixture
-def sims(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ChatGPTSimulator, CopilotSimulator]]:
-    with ChatGPTSimulator() as chatgpt, CopilotSimulator() as copilot:
-        for key, value in {**chatgpt.env(), **copilot.env(), "LITELLM_CODEX_STORE": "file"}.items():
-            monkeypatch.setenv(key, value)
-        codex_refresh.save_login(FileStore(), chatgpt.issue_login())
-        copilot_exchange.save_login(FileStore(), copilot.issue_login())
-        codex_refresh.reset_codex_credentials()
-        copilot_exchange.reset_copilot_credentials()
-        try:
-            yield chatgpt, copilot
-        finally:
-            litellm_codex.openai_codex.close()
-            litellm_codex.github_copilot.close()
+def sims(
+    codex_sim: ChatGPTSimulator, copilot_sim: CopilotSimulator
+) -> tuple[ChatGPTSimulator, CopilotSimulator]:
+    """Both simulators, logged in (``codex_sim`` and ``copilot_sim``, tests/conftest.py)."""
+    return codex_sim, copilot_sim
 
 
 def _router(**settings: Any) -> litellm.Router:
