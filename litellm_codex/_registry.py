@@ -62,8 +62,6 @@ __all__ = ["TakeoverWarning", "is_registered", "register", "register_rows", "unr
 
 log = logging.getLogger("litellm_codex")
 
-#: Provider names we register, and the handler attribute each one maps to.
-PROVIDERS = HANDLERS
 #: Parameters our handlers understand that LiteLLM's OpenAI-like policy would reject (H5).
 PASSTHROUGH_PARAMS = ["reasoning_effort", "verbosity", "thinking", "user"]
 
@@ -107,7 +105,7 @@ def register() -> None:
         # LiteLLM types this list as ``list[CustomLLMItem]`` from 1.108 on and as plain dicts
         # before; we only append and remove our own entries, so treat it as the list it is.
         provider_map = _provider_map()
-        for name, attr in PROVIDERS.items():
+        for name, attr in HANDLERS.items():
             if any(e.get("provider") == name for e in provider_map):
                 # Someone (e.g. a proxy config) registered this name already: replace its
                 # handler only if it is one of ours, otherwise leave the user's choice alone.
@@ -317,7 +315,7 @@ def _h3_bridge() -> Callable[[], None] | None:
     def make(original: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(original)
         def check(model: str, custom_llm_provider: str, *args: Any, **kwargs: Any) -> Any:
-            if custom_llm_provider in PROVIDERS:
+            if custom_llm_provider in HANDLERS:
                 return {"mode": "chat"}, model
             return original(model, custom_llm_provider, *args, **kwargs)
 
@@ -389,7 +387,7 @@ def _h5_passthrough_params() -> Callable[[], None] | None:
     def make(original: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(original)
         def get_optional_params(*args: Any, **kwargs: Any) -> Any:
-            if kwargs.get("custom_llm_provider") in PROVIDERS:
+            if kwargs.get("custom_llm_provider") in HANDLERS:
                 allowed = list(kwargs.get("allowed_openai_params") or [])
                 allowed += [p for p in PASSTHROUGH_PARAMS if p not in allowed]
                 kwargs["allowed_openai_params"] = allowed
@@ -450,7 +448,7 @@ def _h7_native_configs() -> Callable[[], None] | None:
                     index = 0 if attr == "get_provider_responses_api_config" else 1
                     provider = args[index] if len(args) > index else None
                 name = getattr(provider, "value", provider)
-                if name in PROVIDERS:
+                if name in HANDLERS:
                     return None
                 return fn(*args, **kwargs)
 

@@ -30,8 +30,6 @@ __all__ = [
     "rows_from_copilot_models",
 ]
 
-CODEX_PROVIDER_NAMES = CODEX_NAMES
-COPILOT_PROVIDER_NAMES = COPILOT_NAMES
 
 #: ``openai-codex`` rows come from the model catalog (the bundled snapshot of
 #: :mod:`litellm_codex.codex_catalog` until a live ``/models`` answer replaces it), not
@@ -95,8 +93,8 @@ def _from_cost_map(cost_map: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         if mode not in ("chat", "responses"):
             continue
         for source, names in (
-            ("chatgpt/", CODEX_PROVIDER_NAMES),
-            ("github_copilot/", COPILOT_PROVIDER_NAMES),
+            ("chatgpt/", CODEX_NAMES),
+            ("github_copilot/", COPILOT_NAMES),
         ):
             if key.startswith(source):
                 value = row(
@@ -123,13 +121,13 @@ def metadata_rows(cost_map: Mapping[str, Mapping[str, Any]] | None = None) -> di
     rows.update(rows_from_codex_models(codex_catalog().models()))
     for model, (max_in, max_out, vision, reasoning) in COPILOT_MODELS.items():
         value = row(
-            COPILOT_PROVIDER_NAMES[0],
+            COPILOT_NAMES[0],
             max_input_tokens=max_in,
             max_output_tokens=max_out,
             vision=vision,
             reasoning=reasoning,
         )
-        rows.update(_expand(COPILOT_PROVIDER_NAMES, model, value))
+        rows.update(_expand(COPILOT_NAMES, model, value))
     return rows
 
 
@@ -151,14 +149,14 @@ def rows_from_codex_models(models: Iterable[Mapping[str, Any]]) -> dict[str, Any
         spec = ModelSpec.from_entry(info)
         max_out = info.get("max_output_tokens")
         value = row(
-            CODEX_PROVIDER_NAMES[0],
+            CODEX_NAMES[0],
             max_input_tokens=spec.context_window,
             max_output_tokens=max_out if isinstance(max_out, int) and max_out > 0 else None,
             vision=spec.vision,
             reasoning=bool(spec.reasoning_levels),
         )
         value["supports_parallel_function_calling"] = spec.parallel_tool_calls and not spec.lite
-        rows.update(_expand(CODEX_PROVIDER_NAMES, slug, value))
+        rows.update(_expand(CODEX_NAMES, slug, value))
     return rows
 
 
@@ -173,7 +171,7 @@ def rows_from_copilot_models(models: Iterable[Mapping[str, Any]]) -> dict[str, A
         limits = caps.get("limits") or {}
         supports = caps.get("supports") or {}
         value = row(
-            COPILOT_PROVIDER_NAMES[0],
+            COPILOT_NAMES[0],
             max_input_tokens=limits.get("max_prompt_tokens")
             or limits.get("max_context_window_tokens"),
             max_output_tokens=limits.get("max_output_tokens"),
@@ -181,5 +179,5 @@ def rows_from_copilot_models(models: Iterable[Mapping[str, Any]]) -> dict[str, A
             reasoning=bool(supports.get("reasoning_effort") or supports.get("thinking")),
             tools=bool(supports.get("tool_calls", True)),
         )
-        rows.update(_expand(COPILOT_PROVIDER_NAMES, model_id, value))
+        rows.update(_expand(COPILOT_NAMES, model_id, value))
     return rows

@@ -40,7 +40,7 @@ from litellm_codex._trust import check_trusted
 from litellm_codex.auth.access import Access
 from litellm_codex.auth.codex_cli import codex_cli_lock, read_back, write_back
 from litellm_codex.auth.credential_manager import RETRY_DELAY, CredentialManager
-from litellm_codex.auth.records import PROVIDER_CODEX, CodexLogin
+from litellm_codex.auth.records import CodexLogin
 from litellm_codex.auth.store import (
     MemoryStore,
     TokenStore,
@@ -62,10 +62,9 @@ from litellm_codex.errors import (
     UpstreamError,
     upstream_error,
 )
+from litellm_codex.provider_names import CODEX
 
 __all__ = [
-    "CLIENT_ID",
-    "DEFAULT_AUTH_BASE",
     "CodexCredentials",
     "codex_credentials",
     "load_login",
@@ -75,10 +74,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: The Codex CLI's OAuth client id and issuer (defined in :mod:`litellm_codex.codex_client`).
-CLIENT_ID = codex_client.CLIENT_ID
-DEFAULT_AUTH_BASE = codex_client.AUTH_BASE
 
 _REFRESH_TIMEOUT = 30.0
 #: How long to wait for another process's refresh before giving up.
@@ -92,12 +87,12 @@ def _digest(token: str) -> str:
 
 def save_login(store: TokenStore, login: CodexLogin) -> None:
     """Store a Codex login (used by the login flows)."""
-    store.save(PROVIDER_CODEX, login.model_dump(mode="json"))
+    store.save(CODEX, login.model_dump(mode="json"))
 
 
 def load_login(store: TokenStore) -> CodexLogin | None:
     """The stored Codex login, or ``None``. Raises :class:`StoreError` when unreadable."""
-    record = store.load(PROVIDER_CODEX)
+    record = store.load(CODEX)
     if record is None:
         return None
     try:
@@ -106,7 +101,7 @@ def load_login(store: TokenStore) -> CodexLogin | None:
         raise StoreError(
             f"the stored openai-codex login in {store.name} is not in the expected format; "
             "log in again",
-            provider=PROVIDER_CODEX,
+            provider=CODEX,
         ) from None
 
 
@@ -126,7 +121,7 @@ def access_for(login: CodexLogin) -> Access:
 class CodexCredentials(CredentialManager[CodexLogin]):
     """The ChatGPT login of this process (a :class:`CredentialSource`)."""
 
-    provider = PROVIDER_CODEX
+    provider = CODEX
     http_timeout = _REFRESH_TIMEOUT
 
     def __init__(
@@ -163,7 +158,7 @@ class CodexCredentials(CredentialManager[CodexLogin]):
             return self._auth_base
         if self._stored.value is not None and self._stored.value.auth_base:
             return self._stored.value.auth_base.rstrip("/")
-        return DEFAULT_AUTH_BASE
+        return codex_client.AUTH_BASE
 
     # -- CredentialManager -----------------------------------------------------------
 
@@ -229,7 +224,7 @@ class CodexCredentials(CredentialManager[CodexLogin]):
         shared = getattr(self.store, "lock", None)
         if shared is not None:
             # A networked store (Redis) has its own lock, held across every replica.
-            with shared(PROVIDER_CODEX):
+            with shared(CODEX):
                 yield
             return
         if isinstance(self._store, MemoryStore):
@@ -285,9 +280,9 @@ class CodexCredentials(CredentialManager[CodexLogin]):
             if stored is None:
                 # Logged out (by `litellm-codex logout`) since we loaded it.
                 self._stored.value = None
-                raise NotLoggedInError(PROVIDER_CODEX)
+                raise NotLoggedInError(CODEX)
         if stored is None:
-            raise NotLoggedInError(PROVIDER_CODEX)
+            raise NotLoggedInError(CODEX)
         if (
             cached is not None
             and _digest(stored.refresh_token) in self._spent
@@ -338,10 +333,10 @@ class CodexCredentials(CredentialManager[CodexLogin]):
         spent = self._spent.get(_digest(old))
         if spent is not None:
             # Never send a burned refresh token twice (it would be "reused" at best).
-            raise LoginExpiredError(PROVIDER_CODEX, spent)
+            raise LoginExpiredError(CODEX, spent)
         url = f"{self.auth_base}/oauth/token"
         payload = {
-            "client_id": CLIENT_ID,
+            "client_id": codex_client.CLIENT_ID,
             "grant_type": "refresh_token",
             "refresh_reason": reason,
             "refresh_token": old,
@@ -363,7 +358,7 @@ class CodexCredentials(CredentialManager[CodexLogin]):
             if kind == "permanent":
                 self._spent[_digest(old)] = reason
                 log.warning("the openai-codex refresh token was rejected (%s)", reason)
-                raise LoginExpiredError(PROVIDER_CODEX, reason)
+                raise LoginExpiredError(CODEX, reason)
             raise upstream_error(
                 response.status_code,
                 response.headers,
@@ -456,11 +451,15 @@ def revoke(
     Returns whether the issuer accepted one of them; never raises for network trouble.
     """
     base = (
-        auth_base or codex_client.auth_base_from_env() or login.auth_base or DEFAULT_AUTH_BASE
+        auth_base or codex_client.auth_base_from_env() or login.auth_base or codex_client.AUTH_BASE
     ).rstrip("/")
     url = f"{base}/oauth/revoke"
     attempts: list[dict[str, str]] = [
-        {"token": login.refresh_token, "token_type_hint": "refresh_token", "client_id": CLIENT_ID},
+        {
+            "token": login.refresh_token,
+            "token_type_hint": "refresh_token",
+            "client_id": codex_client.CLIENT_ID,
+        },
         {"token": login.access_token, "token_type_hint": "access_token"},
     ]
     client = http or httpx.Client(timeout=timeout, event_hooks={"request": [check_trusted]})

@@ -33,7 +33,7 @@ from pydantic import ValidationError
 from litellm_codex import copilot_identity, settings
 from litellm_codex.auth.access import Access
 from litellm_codex.auth.credential_manager import CredentialManager
-from litellm_codex.auth.records import PROVIDER_COPILOT, CopilotLogin
+from litellm_codex.auth.records import CopilotLogin
 from litellm_codex.auth.store import TokenStore
 from litellm_codex.auth.stored_login import ProcessWide
 from litellm_codex.auth.tokens import copilot_token_due
@@ -44,31 +44,21 @@ from litellm_codex.errors import (
     UpstreamError,
     upstream_error,
 )
+from litellm_codex.provider_names import COPILOT
 
 __all__ = [
-    "DEFAULT_COPILOT_API_BASE",
-    "DEFAULT_GITHUB_API_URL",
     "REJECTED_REASON",
     "CopilotCredentials",
     "CopilotToken",
     "copilot_credentials",
-    "exchange_headers",
     "load_login",
     "parse_exchange",
     "parse_user",
     "reset_copilot_credentials",
     "save_login",
-    "user_headers",
 ]
 
 log = logging.getLogger(__name__)
-
-DEFAULT_GITHUB_API_URL = copilot_identity.GITHUB_API_URL
-#: Used when neither the environment, the login nor the token names an API base.
-DEFAULT_COPILOT_API_BASE = copilot_identity.API_BASE
-#: The headers of GitHub's API, defined with the client identity.
-exchange_headers = copilot_identity.exchange_headers
-user_headers = copilot_identity.user_headers
 
 #: ``LoginExpiredError.reason`` when the exchange rejects the GitHub token (HTTP 401). Worded
 #: so that errors.redact() does not mistake "token <word>" for a credential.
@@ -161,12 +151,12 @@ def _no_access_reason(body: Any) -> tuple[str, bool]:
 
 def save_login(store: TokenStore, login: CopilotLogin) -> None:
     """Store a Copilot (GitHub) login."""
-    store.save(PROVIDER_COPILOT, login.model_dump(mode="json"))
+    store.save(COPILOT, login.model_dump(mode="json"))
 
 
 def load_login(store: TokenStore) -> CopilotLogin | None:
     """The stored Copilot login, or ``None``. Raises :class:`StoreError` when unreadable."""
-    record = store.load(PROVIDER_COPILOT)
+    record = store.load(COPILOT)
     if record is None:
         return None
     try:
@@ -175,14 +165,14 @@ def load_login(store: TokenStore) -> CopilotLogin | None:
         raise StoreError(
             f"the stored github-copilot login in {store.name} is not in the expected format; "
             "log in again",
-            provider=PROVIDER_COPILOT,
+            provider=COPILOT,
         ) from None
 
 
 class CopilotCredentials(CredentialManager[CopilotLogin]):
     """The Copilot credentials of this process (a :class:`CredentialSource`)."""
 
-    provider = PROVIDER_COPILOT
+    provider = COPILOT
     http_timeout = _EXCHANGE_TIMEOUT
 
     def __init__(
@@ -222,7 +212,9 @@ class CopilotCredentials(CredentialManager[CopilotLogin]):
 
     def github_api_url(self, login: CopilotLogin) -> str:
         """Constructor argument, else ``GITHUB_COPILOT_GITHUB_API_URL``, else the login's."""
-        return (self._github_api_url or login.github_api_url or DEFAULT_GITHUB_API_URL).rstrip("/")
+        return (
+            self._github_api_url or login.github_api_url or copilot_identity.GITHUB_API_URL
+        ).rstrip("/")
 
     # -- CredentialManager -----------------------------------------------------------
 
@@ -308,23 +300,23 @@ class CopilotCredentials(CredentialManager[CopilotLogin]):
         """Direct mode: check the GitHub token at ``copilot_internal/user``, find the API host."""
         url = f"{self.github_api_url(login)}/copilot_internal/user"
         try:
-            response = self._client().get(url, headers=user_headers(login.github_token))
+            response = self._client().get(
+                url, headers=copilot_identity.user_headers(login.github_token)
+            )
         except httpx.HTTPError as exc:
             raise UpstreamError(
                 f"could not reach {url} for Copilot access: {type(exc).__name__}"
             ) from None
         who = login.login or "this GitHub account"
         if response.status_code == 401:
-            raise LoginExpiredError(PROVIDER_COPILOT, REJECTED_REASON)
+            raise LoginExpiredError(COPILOT, REJECTED_REASON)
         if response.status_code in (403, 404):
             try:
                 body: Any = response.json()
             except ValueError:
                 body = None
             reason, _ = _no_access_reason(body)
-            raise NoAccessError(
-                f"{who} has no GitHub Copilot access: {reason}", provider=PROVIDER_COPILOT
-            )
+            raise NoAccessError(f"{who} has no GitHub Copilot access: {reason}", provider=COPILOT)
         if not response.is_success:
             raise upstream_error(
                 response.status_code,
@@ -342,7 +334,9 @@ class CopilotCredentials(CredentialManager[CopilotLogin]):
         url = f"{self.github_api_url(login)}/copilot_internal/v2/token"
         self.exchanges += 1
         try:
-            response = self._client().get(url, headers=exchange_headers(login.github_token))
+            response = self._client().get(
+                url, headers=copilot_identity.exchange_headers(login.github_token)
+            )
         except httpx.HTTPError as exc:
             raise UpstreamError(
                 f"could not reach {url} for a Copilot token: {type(exc).__name__}"
@@ -353,7 +347,7 @@ class CopilotCredentials(CredentialManager[CopilotLogin]):
             body = None
         who = login.login or "this GitHub account"
         if response.status_code == 401:
-            raise LoginExpiredError(PROVIDER_COPILOT, REJECTED_REASON)
+            raise LoginExpiredError(COPILOT, REJECTED_REASON)
         if response.status_code in (403, 404):
             reason, rate_limited = _no_access_reason(body)
             if rate_limited:
@@ -365,9 +359,7 @@ class CopilotCredentials(CredentialManager[CopilotLogin]):
                 )
             if response.status_code == 404:
                 reason = f"no Copilot token for {who} (HTTP 404; is there a Copilot plan?)"
-            raise NoAccessError(
-                f"{who} has no GitHub Copilot access: {reason}", provider=PROVIDER_COPILOT
-            )
+            raise NoAccessError(f"{who} has no GitHub Copilot access: {reason}", provider=COPILOT)
         if not response.is_success:
             err = upstream_error(
                 response.status_code,

@@ -70,8 +70,6 @@ T = TypeVar("T")
 DEVICE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 #: Env switch of the test mode (see the module docstring).
 TESTING_FAST_ENV = "LITELLM_CODEX_TESTING_FAST"
-#: Longest single wait in test mode, seconds.
-TESTING_FAST_CAP = settings.TESTING_FAST_CAP
 #: The Codex CLI gives up on a device code after 15 minutes (§1.4).
 OPENAI_DEVICE_TIMEOUT = 15 * 60.0
 #: RFC 8628 §3.2 default when the server names no interval; GitHub's default too.

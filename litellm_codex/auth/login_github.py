@@ -41,11 +41,11 @@ import httpx
 from litellm_codex import copilot_identity, settings
 from litellm_codex._trust import check_trusted, require_trusted
 from litellm_codex.auth import device
-from litellm_codex.auth.records import PROVIDER_COPILOT, CopilotLogin
+from litellm_codex.auth.records import CopilotLogin
 from litellm_codex.errors import LoginError, NoAccessError, parse_error_body
+from litellm_codex.provider_names import COPILOT
 
 __all__ = [
-    "CLIENT_ID",
     "ENV_TOKEN_VARS",
     "GitHubEndpoints",
     "TokenCheck",
@@ -60,11 +60,6 @@ __all__ = [
     "verify_token",
 ]
 
-#: The device flow's OAuth app and scope: the one Copilot client identity's
-#: (:mod:`litellm_codex.copilot_identity`, the Copilot CLI's app; its tokens are used in
-#: direct mode).
-CLIENT_ID = copilot_identity.OAUTH_CLIENT_ID
-SCOPE = copilot_identity.OAUTH_SCOPE
 #: ``--token-from-env`` looks at these, first non-empty wins: the GitHub Copilot CLI's
 #: order (COPILOT_GITHUB_TOKEN, GH_TOKEN, GITHUB_TOKEN) with Zed's GH_COPILOT_TOKEN added.
 #: CI ``GITHUB_TOKEN``s and PATs are refused by the exchange; the check says so.
@@ -179,7 +174,7 @@ def verify_token(http: httpx.Client, token: str, endpoints: GitHubEndpoints) -> 
             raise LoginError(f"cannot reach {api} ({type(exc).__name__})") from None
         _check_answer(answer)
         if answer.status_code in (403, 404):
-            raise NoAccessError(_no_access_message(refused), provider=PROVIDER_COPILOT)
+            raise NoAccessError(_no_access_message(refused), provider=COPILOT)
         mode = "direct"
     try:
         body = answer.json()
@@ -277,7 +272,7 @@ def login_device_flow(
     store: Any,
     endpoints: GitHubEndpoints,
     *,
-    client_id: str = CLIENT_ID,
+    client_id: str = copilot_identity.OAUTH_CLIENT_ID,
     print_fn: PrintFn = _print,
     on_wait: Callable[[device.Pending], None] | None = None,
     sleep: Callable[[float], None] | None = None,
@@ -295,7 +290,9 @@ def login_device_flow(
         try:
             answer = client.post(
                 f"{github}/login/device/code",
-                data=device.build_github_device_code_request(client_id, SCOPE),
+                data=device.build_github_device_code_request(
+                    client_id, copilot_identity.OAUTH_SCOPE
+                ),
                 headers=headers,
             )
         except httpx.HTTPError as exc:

@@ -43,7 +43,6 @@ from litellm_codex.auth.tokens import codex_identity, jwt_expiry
 from litellm_codex.errors import LiteLLMCodexError, LoginError
 
 __all__ = [
-    "AUTH_BASE_ENV",
     "LoginTimeout",
     "login_browser",
     "login_device",
@@ -51,7 +50,6 @@ __all__ = [
     "login_from_tokens",
 ]
 
-AUTH_BASE_ENV = codex_client.AUTH_BASE_ENV
 #: How long the browser login waits for the callback by default, seconds.
 BROWSER_TIMEOUT = 600.0
 #: HTTP timeout of the token endpoint calls.
@@ -297,7 +295,7 @@ def login_browser(
     store: Any,
     *,
     auth_base: str | None = None,
-    client_id: str = pkce.CLIENT_ID,
+    client_id: str = codex_client.CLIENT_ID,
     open_browser: Callable[[str], bool] | None = None,
     print_fn: PrintFn = _print,
     port: int = pkce.DEFAULT_PORT,
@@ -371,7 +369,7 @@ def login_device(
     store: Any,
     *,
     auth_base: str | None = None,
-    client_id: str = pkce.CLIENT_ID,
+    client_id: str = codex_client.CLIENT_ID,
     print_fn: PrintFn = _print,
     on_wait: Callable[[device.Pending], None] | None = None,
     sleep: Callable[[float], None] | None = None,

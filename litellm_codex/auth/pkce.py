@@ -30,12 +30,9 @@ from litellm_codex.errors import LoginError, parse_error_body
 
 __all__ = [
     "CALLBACK_PATH",
-    "CLIENT_ID",
-    "DEFAULT_ISSUER",
     "DEFAULT_PORT",
     "DEFAULT_SCOPE",
     "FALLBACK_PORT",
-    "ORIGINATOR",
     "CallbackStateError",
     "build_authorize_url",
     "build_token_request",
@@ -47,14 +44,9 @@ __all__ = [
     "redirect_uri_for",
 ]
 
-#: The Codex CLI's OAuth client (protocols/codex-chatgpt-backend.md §1.1); defined with the
-#: rest of the Codex client identity in :mod:`litellm_codex.codex_client`.
-CLIENT_ID = codex_client.CLIENT_ID
-DEFAULT_ISSUER = codex_client.AUTH_BASE
 DEFAULT_PORT = 1455
 FALLBACK_PORT = 1457
 CALLBACK_PATH = "/auth/callback"
-ORIGINATOR = codex_client.DEFAULT_ORIGINATOR
 #: The scope Codex CLI 0.171.0 asks for (reference-clients-2026-11.md §1.5). Pass
 #: ``scope=`` to :func:`build_authorize_url` to ask for less.
 DEFAULT_SCOPE = "openid profile email offline_access api.connectors.read api.connectors.invoke"
@@ -103,7 +95,7 @@ def build_authorize_url(
     state: str,
     *,
     scope: str = DEFAULT_SCOPE,
-    originator: str = ORIGINATOR,
+    originator: str = codex_client.DEFAULT_ORIGINATOR,
     allowed_workspace_id: str | None = None,
 ) -> str:
     """``{issuer}/oauth/authorize?...`` with Codex CLI 0.171.0's parameters, in its order

@@ -12,13 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from litellm_codex.codex_client import AUTH_BASE
 from litellm_codex.copilot_identity import GITHUB_API_URL, GITHUB_URL
-from litellm_codex.provider_names import CODEX, COPILOT
 
-__all__ = ["PROVIDER_CODEX", "PROVIDER_COPILOT", "CodexCliLink", "CodexLogin", "CopilotLogin"]
-
-#: Canonical provider names (LiteLLM prefixes); store service names derive from them.
-PROVIDER_CODEX = CODEX
-PROVIDER_COPILOT = COPILOT
+__all__ = ["CodexCliLink", "CodexLogin", "CopilotLogin"]
 
 
 class _Record(BaseModel):

@@ -26,9 +26,9 @@ from typing import Any
 
 from litellm_codex import settings
 from litellm_codex.auth.access import Access, CredentialSource
-from litellm_codex.auth.records import PROVIDER_CODEX, PROVIDER_COPILOT
 from litellm_codex.auth.store import TokenStore, canonical_provider, default_store, home_dir
 from litellm_codex.errors import ConfigurationError, LoginExpiredError, NotLoggedInError
+from litellm_codex.provider_names import CODEX, COPILOT
 
 __all__ = [
     "CREDENTIALS_ENV",
@@ -183,13 +183,13 @@ class _UserCredentials:
 
 def _make(provider: str, user: str) -> Any:
     store = user_store(user)
-    if provider == PROVIDER_CODEX:
+    if provider == CODEX:
         from litellm_codex.auth.codex_refresh import CodexCredentials
 
         digest = hashlib.sha256(user.encode("utf-8")).hexdigest()[:16]
         lock = home_dir() / "users" / f"openai-codex.{digest}.refresh.lock"
         return CodexCredentials(store, lock_path=lock)
-    if provider == PROVIDER_COPILOT:
+    if provider == COPILOT:
         from litellm_codex.auth.copilot_exchange import CopilotCredentials
 
         return CopilotCredentials(store)

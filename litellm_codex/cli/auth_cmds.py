@@ -19,19 +19,19 @@ import click
 
 from litellm_codex import codex_client
 from litellm_codex.auth.device import Pending
-from litellm_codex.auth.records import PROVIDER_CODEX, PROVIDER_COPILOT, CodexLogin, CopilotLogin
+from litellm_codex.auth.records import CodexLogin, CopilotLogin
 from litellm_codex.cli import AliasGroup, cli
 from litellm_codex.errors import LiteLLMCodexError, LoginError
-from litellm_codex.provider_names import CODEX_NAMES, COPILOT_NAMES, cli_name
+from litellm_codex.provider_names import CODEX, CODEX_NAMES, COPILOT, COPILOT_NAMES, cli_name
 
 __all__ = ["login", "logout", "status"]
 
 #: CLI spelling -> canonical provider name of the records.
 _PROVIDERS = {
-    **dict.fromkeys(CODEX_NAMES, PROVIDER_CODEX),
-    **dict.fromkeys(COPILOT_NAMES, PROVIDER_COPILOT),
+    **dict.fromkeys(CODEX_NAMES, CODEX),
+    **dict.fromkeys(COPILOT_NAMES, COPILOT),
 }
-_DISPLAY = {PROVIDER_CODEX: cli_name(PROVIDER_CODEX), PROVIDER_COPILOT: cli_name(PROVIDER_COPILOT)}
+_DISPLAY = {CODEX: cli_name(CODEX), COPILOT: cli_name(COPILOT)}
 
 
 def _store(user: str | None = None) -> Any:
@@ -335,7 +335,7 @@ def logout(provider: str, user: str | None) -> None:
     canonical = _PROVIDERS[provider.lower()]
     store = _store(user)
     display = _DISPLAY[canonical]
-    if canonical == PROVIDER_CODEX:
+    if canonical == CODEX:
         record: CodexLogin | CopilotLogin | None = codex_refresh.load_login(store)
     else:
         record = copilot_exchange.load_login(store)

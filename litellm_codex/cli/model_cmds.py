@@ -17,8 +17,6 @@ from litellm_codex.provider_names import HANDLERS
 
 __all__ = ["chat", "models"]
 
-_PROVIDERS = HANDLERS
-
 
 def _litellm_failure(exc: Exception) -> click.ClickException:
     # LiteLLM prefixes messages with the class path; keep the part a person needs.
@@ -27,7 +25,7 @@ def _litellm_failure(exc: Exception) -> click.ClickException:
 
 
 @cli.command("models")
-@click.argument("provider", type=click.Choice(sorted(_PROVIDERS), case_sensitive=False))
+@click.argument("provider", type=click.Choice(sorted(HANDLERS), case_sensitive=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the model list as JSON.")
 def models(provider: str, as_json: bool) -> None:
     """List the models PROVIDER offers to this account (a live /models call)."""
@@ -36,7 +34,7 @@ def models(provider: str, as_json: bool) -> None:
     from litellm_codex.providers import handler_for
 
     litellm_codex.register()
-    handler = handler_for(_PROVIDERS[provider.lower()])
+    handler = handler_for(HANDLERS[provider.lower()])
     try:
         entries: list[dict[str, Any]] = handler.list_models(refresh=True)
     except LiteLLMCodexError:

@@ -47,11 +47,10 @@ from litellm_codex.translate.responses_request import (
 )
 from litellm_codex.translate.responses_stream import ResponsesStreamTranslator
 
-__all__ = ["DEFAULT_API_BASE", "CodexProvider", "profile_for"]
+__all__ = ["CodexProvider", "profile_for"]
 
 log = logging.getLogger("litellm_codex")
 
-DEFAULT_API_BASE = codex_client.DEFAULT_API_BASE
 #: ``0`` / ``false`` turns request-body compression off.
 ZSTD_ENV = "LITELLM_CODEX_ZSTD"
 #: ``0`` / ``false``: never fetch ``/models`` in the background (the catalog stays the
@@ -130,7 +129,7 @@ class CodexProvider(BaseProvider):
     def api_base(self, ctx_api_base: str | None = None) -> str:
         """Per-call ``api_base``, else ``OPENAI_CODEX_API_BASE``, else the ChatGPT backend."""
         base = settings.first(ctx_api_base, settings.current().codex_api_base)
-        return base or DEFAULT_API_BASE
+        return base or codex_client.DEFAULT_API_BASE
 
     def _compress(self) -> bool:
         if self._zstd_refused:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from litellm_codex import copilot_identity
-from litellm_codex.auth.copilot_exchange import exchange_headers
 from litellm_codex.translate.copilot_headers import request_headers
 
 
@@ -35,12 +34,12 @@ def test_each_value_is_overridable_everywhere(
 ) -> None:
     monkeypatch.setenv(variable, value)
     # The exchange (and login checks, which use the same headers) and every API call.
-    assert exchange_headers("gho_x")[header] == value
+    assert copilot_identity.exchange_headers("gho_x")[header] == value
     assert request_headers([{"role": "user", "content": "hi"}])[header] == value
 
 
 def test_exchange_and_api_share_one_identity() -> None:
-    exchange = exchange_headers("gho_x")
+    exchange = copilot_identity.exchange_headers("gho_x")
     api = request_headers([])
     for name in ("Editor-Version", "Copilot-Integration-Id", "X-GitHub-Api-Version", "User-Agent"):
         assert exchange[name] == api[name]

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from litellm_codex import codex_client
 from litellm_codex.auth import pkce
 from litellm_codex.errors import LoginError
 
@@ -55,7 +56,7 @@ def test_redirect_uri_uses_the_loopback_address() -> None:
 def test_authorize_url_params_in_codex_order() -> None:
     url = pkce.build_authorize_url(
         "https://auth.openai.com/",
-        pkce.CLIENT_ID,
+        codex_client.CLIENT_ID,
         "http://127.0.0.1:1455/auth/callback",
         "CHALLENGE",
         "STATE",
