@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from benchmarks.runner import EXPECTED_ANSWER, JSON, MESSAGES, REPO, SimProcess, _clean_env
+from benchmarks.runner import EXPECTED_ANSWER, JSON, MESSAGES, start_simulators
 
 MASTER_KEY = "sk-litellm-codex-bench"
 WORKERS = (1, 4)
@@ -258,15 +258,7 @@ def run(settings: ProxySettings, *, log: IO[str] = sys.stderr) -> tuple[JSON, li
     rows: list[ProxyRow] = []
     with tempfile.TemporaryDirectory(prefix="litellm-codex-proxy-bench-") as tmp:
         workdir = Path(tmp)
-        base_env = _clean_env(workdir)
-        sim_env = {
-            **base_env,
-            "PYTHONPATH": str(REPO),
-            "LITELLM_CODEX_STORE": "file",
-            "LITELLM_CODEX_HOME": str(workdir / "ours"),
-        }
-        print("starting simulators ...", file=log, flush=True)
-        sim = SimProcess(sim_env, workdir)
+        base_env, sim_env, sim = start_simulators(workdir, log)
         try:
             ready = sim.ready
             common = {

@@ -294,6 +294,23 @@ class SimProcess:
             self._log.close()
 
 
+def start_simulators(
+    workdir: Path, log: IO[str]
+) -> tuple[dict[str, str], dict[str, str], SimProcess]:
+    """Start the simulator child in ``workdir``; return the clean environment of the
+    benchmark's children, the simulators' (``base`` plus our file store in
+    ``workdir/ours``, where the child writes the logins) and the ready child (stop it)."""
+    base_env = _clean_env(workdir)
+    sim_env = {
+        **base_env,
+        "PYTHONPATH": str(REPO),
+        "LITELLM_CODEX_STORE": "file",
+        "LITELLM_CODEX_HOME": str(workdir / "ours"),
+    }
+    print("starting simulators ...", file=log, flush=True)
+    return base_env, sim_env, SimProcess(sim_env, workdir)
+
+
 def _tail(path: Path, lines: int = 15) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -837,15 +854,7 @@ def run(settings: Settings, *, log: IO[str] = sys.stderr) -> Report:
     report = Report(meta=meta)
     with tempfile.TemporaryDirectory(prefix="litellm-codex-bench-") as tmp:
         workdir = Path(tmp)
-        base_env = _clean_env(workdir)
-        sim_env = {
-            **base_env,
-            "PYTHONPATH": str(REPO),
-            "LITELLM_CODEX_STORE": "file",
-            "LITELLM_CODEX_HOME": str(workdir / "ours"),
-        }
-        print("starting simulators ...", file=log, flush=True)
-        sim = SimProcess(sim_env, workdir)
+        base_env, sim_env, sim = start_simulators(workdir, log)
         try:
             ready = sim.ready
             config: JSON = {

@@ -18,21 +18,28 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_quick_benchmark_runs(tmp_path: Path) -> None:
-    out = tmp_path / "bench.json"
+def run_module(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """``python -m ARGS`` in the repository, as a user runs it (no PYTHONPATH, the local
+    cost map); fails the test unless it exits 0."""
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     env.pop("PYTHONPATH", None)
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)],
+        [sys.executable, "-m", *args],
         cwd=REPO,
         env=env,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=timeout,
         check=False,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result
+
+
+def test_quick_benchmark_runs(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    result = run_module("benchmarks", "--quick", "--json", str(out), timeout=90)
     assert "litellm-codex" in result.stdout
 
     report = json.loads(out.read_text())
@@ -58,22 +65,11 @@ def test_quick_proxy_benchmark_runs(tmp_path: Path) -> None:
     """`python -m benchmarks --proxy --quick`: both proxies start, every request answers."""
     pytest.importorskip("fastapi", reason="the proxy benchmark needs litellm[proxy]")
     out = tmp_path / "proxy-bench.json"
-    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
-    env.pop("PYTHONPATH", None)
-    result = subprocess.run(
-        [
-            *(sys.executable, "-m", "benchmarks", "--proxy", "--quick"),
-            *("--iterations", "8", "--warmup", "2", "--json", str(out)),
-        ],
-        cwd=REPO,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
+    run_module(
+        *("benchmarks", "--proxy", "--quick"),
+        *("--iterations", "8", "--warmup", "2", "--json", str(out)),
         timeout=580,
-        check=False,
     )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     rows = json.loads(out.read_text())["rows"]
     assert {(r["side"], r["scenario"]) for r in rows} == {
         (side, scenario)
@@ -90,28 +86,7 @@ def test_fault_load_run(tmp_path: Path) -> None:
     # The load half of `python -m benchmarks.faults` (the matrix is covered, fault by
     # fault, in tests/contract/test_reliability.py).
     out = tmp_path / "faults.json"
-    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
-    env.pop("PYTHONPATH", None)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.faults",
-            "--no-matrix",
-            "--calls",
-            "80",
-            "--json",
-            str(out),
-        ],
-        cwd=REPO,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    run_module("benchmarks.faults", "--no-matrix", "--calls", "80", "--json", str(out), timeout=120)
     load = json.loads(out.read_text())["load"]
     assert load["calls"] == 80 and load["injected_faults"] == 4
     assert load["failed"] == 0, load["failures"]
