@@ -12,8 +12,9 @@ import os
 import sys
 import time
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -25,6 +26,8 @@ from litellm_codex.errors import LiteLLMCodexError, LoginError
 from litellm_codex.provider_names import CODEX, CODEX_NAMES, COPILOT, COPILOT_NAMES, cli_name
 
 __all__ = ["login", "logout", "status"]
+
+_R = TypeVar("_R")
 
 #: CLI spelling -> canonical provider name of the records.
 _PROVIDERS = {
@@ -369,17 +372,28 @@ def logout(provider: str, user: str | None) -> None:
 # status
 
 
-def _codex_status(store: Any, now: float) -> dict[str, Any]:
-    from litellm_codex.auth import codex_refresh
-
+def _status(
+    store: Any, load: Callable[[Any], _R | None], describe: Callable[[_R], dict[str, Any]]
+) -> dict[str, Any]:
+    """``logged_in`` and what ``describe`` says of the stored login; an unreadable login
+    is reported, not raised."""
     try:
-        record = codex_refresh.load_login(store)
+        record = load(store)
     except LiteLLMCodexError as exc:
         return {"logged_in": False, "error": exc.message}
     if record is None:
         return {"logged_in": False}
+    return {"logged_in": True, **describe(record)}
+
+
+def _codex_status(store: Any, now: float) -> dict[str, Any]:
+    from litellm_codex.auth import codex_refresh
+
+    return _status(store, codex_refresh.load_login, lambda record: _codex_fields(record, now))
+
+
+def _codex_fields(record: CodexLogin, now: float) -> dict[str, Any]:
     return {
-        "logged_in": True,
         "email": record.email,
         "account_id": record.account_id,
         "plan": record.plan,
@@ -398,14 +412,11 @@ def _codex_status(store: Any, now: float) -> dict[str, Any]:
 def _copilot_status(store: Any) -> dict[str, Any]:
     from litellm_codex.auth import copilot_exchange
 
-    try:
-        record = copilot_exchange.load_login(store)
-    except LiteLLMCodexError as exc:
-        return {"logged_in": False, "error": exc.message}
-    if record is None:
-        return {"logged_in": False}
+    return _status(store, copilot_exchange.load_login, _copilot_fields)
+
+
+def _copilot_fields(record: CopilotLogin) -> dict[str, Any]:
     return {
-        "logged_in": True,
         "login": record.login,
         "github_url": record.github_url,
         "github_api_url": record.github_api_url,

@@ -31,6 +31,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from litellm_codex.testing._server import Request, Response, SimServer, json_response
@@ -193,7 +194,10 @@ class GitHubSim:
             return token.strip()
         return None
 
-    def _copilot_token(self, request: Request) -> Response:
+    def _authenticated(
+        self, request: Request, answer: Callable[[str], tuple[int, Any]]
+    ) -> Response:
+        """``answer(github_token)`` as JSON, or GitHub's 401 when the request has no token."""
         token = self._github_token(request)
         if token is None:
             return json_response(
@@ -203,21 +207,14 @@ class GitHubSim:
                 },
                 401,
             )
-        status, body = self.authority.exchange(token)
+        status, body = answer(token)
         return json_response(body, status)
 
+    def _copilot_token(self, request: Request) -> Response:
+        return self._authenticated(request, self.authority.exchange)
+
     def _copilot_user(self, request: Request) -> Response:
-        token = self._github_token(request)
-        if token is None:
-            return json_response(
-                {
-                    "message": "Requires authentication",
-                    "documentation_url": "https://docs.github.com/rest",
-                },
-                401,
-            )
-        status, body = self.authority.copilot_user(token)
-        return json_response(body, status)
+        return self._authenticated(request, self.authority.copilot_user)
 
     def _user(self, request: Request) -> Response:
         token = self._github_token(request)
