@@ -109,7 +109,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "LITELLM_CODEX_HOME",
         "`~/.config/litellm-codex`",
-        "where the file store and lock files live",
+        "where the file store, lock files and cached Copilot model lists live",
     ),
     Variable(
         "LITELLM_CODEX_STREAM_IDLE_TIMEOUT",
@@ -144,7 +144,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "LITELLM_CODEX_CATALOG_REFRESH",
         "`1`",
-        "`0`: never fetch the Codex `/models` catalog in the background",
+        "`0`: never fetch `/models` in the background (Copilot: revalidated before a call)",
     ),
     Variable("CODEX_HOME", "`~/.codex`", "where `--from-codex-cli` finds the Codex CLI login"),
     Variable(

@@ -29,9 +29,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import filelock
 import httpx
 from pydantic import ValidationError
 
@@ -63,6 +62,9 @@ from litellm_codex.errors import (
     upstream_error,
 )
 from litellm_codex.provider_names import CODEX
+
+if TYPE_CHECKING:
+    import filelock
 
 __all__ = [
     "CodexCredentials",
@@ -137,7 +139,7 @@ class CodexCredentials(CredentialManager[CodexLogin]):
         self._auth_base = (auth_base or "").rstrip("/") or codex_client.auth_base_from_env()
         self._lock_path = Path(lock_path) if lock_path is not None else None
         self._refresh_lock = threading.Lock()
-        self._file_lock: filelock.FileLock | None = None
+        self._file_lock: filelock.FileLock | None = None  # made by the first refresh
         #: digest(refresh token) -> why it must not be sent again
         self._spent: dict[str, str] = {}
 
@@ -230,6 +232,8 @@ class CodexCredentials(CredentialManager[CodexLogin]):
         if isinstance(self._store, MemoryStore):
             yield  # a memory store cannot be shared with another process
             return
+        import filelock  # imported here: a call whose access token is valid takes no lock
+
         if self._file_lock is None:
             path = self._lock_path or home_dir() / "openai-codex.refresh.lock"
             ensure_private_dir(path.parent)

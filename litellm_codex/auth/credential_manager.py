@@ -26,6 +26,7 @@ from typing import ClassVar, Generic, TypeVar
 
 import httpx
 
+from litellm_codex._tls import shared_ssl_context
 from litellm_codex._trust import check_trusted
 from litellm_codex.auth._flight import SingleFlight
 from litellm_codex.auth.access import Access
@@ -82,7 +83,9 @@ class CredentialManager(Generic[L]):
     def _client(self) -> httpx.Client:
         if self._http is None:
             self._http = httpx.Client(
-                timeout=self.http_timeout, event_hooks={"request": [check_trusted]}
+                timeout=self.http_timeout,
+                verify=shared_ssl_context(),
+                event_hooks={"request": [check_trusted]},
             )
         return self._http
 

@@ -29,12 +29,13 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
-
-import filelock
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from litellm_codex import settings
 from litellm_codex.errors import StoreError, cli_name
+
+if TYPE_CHECKING:
+    import filelock
 
 __all__ = [
     "FileStore",
@@ -189,7 +190,7 @@ class FileStore:
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else home_dir() / "credentials.json"
         self.name = f"file ({self.path})"
-        self._lock = filelock.FileLock(str(self.path) + ".lock", timeout=_FILE_LOCK_TIMEOUT)
+        self._lock: filelock.FileLock | None = None  # made by the first save or delete
 
     def __repr__(self) -> str:
         return f"FileStore({str(self.path)!r})"
@@ -229,6 +230,10 @@ class FileStore:
 
     @contextlib.contextmanager
     def _locked(self, provider: str) -> Iterator[None]:
+        import filelock  # imported here: reading a login (every call) takes no lock
+
+        if self._lock is None:
+            self._lock = filelock.FileLock(str(self.path) + ".lock", timeout=_FILE_LOCK_TIMEOUT)
         try:
             ensure_private_dir(self.path.parent)
             with self._lock:

@@ -47,6 +47,11 @@ def _materialize(handler: Any) -> None:
         if type(handler) is not pending:
             return
         name = object.__getattribute__(handler, "_pending_name")
+        from litellm_codex import _tls
+
+        # The first call will need the TLS context: its CA bundle loads in a thread (it
+        # releases the GIL) while the provider module imports here.
+        _tls.prewarm()
         cls = _handler_class(name)
         # Fully built first, then adopted: another thread sees either the placeholder
         # (and waits on the lock) or the finished handler, never a half-initialised one.

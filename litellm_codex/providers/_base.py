@@ -34,7 +34,6 @@ import itertools
 import json
 import logging
 import socket
-import ssl
 import threading
 import time
 import uuid
@@ -77,6 +76,7 @@ from litellm_codex._flow import (
     Sleep,
     call_flow,
 )
+from litellm_codex._tls import shared_ssl_context
 from litellm_codex._trust import acheck_trusted, check_trusted, is_trusted, untrusted_error
 from litellm_codex.auth._flight import sync_flight
 from litellm_codex.auth.access import Access, CredentialSource
@@ -156,22 +156,6 @@ class UpstreamCall:
         if self.method != "POST":
             return {}
         return {"content": self.content} if self.content is not None else {"json": self.body}
-
-
-@functools.lru_cache(maxsize=4)
-def _ssl_context(cafile: str | None, capath: str | None) -> ssl.SSLContext:
-    # httpx reads SSL_CERT_FILE / SSL_CERT_DIR itself; the arguments key the cache.
-    return httpx.create_ssl_context()
-
-
-def shared_ssl_context() -> ssl.SSLContext:
-    """One verifying TLS context per process (per CA setting).
-
-    Building one costs 20-30 ms (loading the CA bundle); without sharing, every new
-    client (one per event loop, e.g. each `asyncio.run`) would pay it again.
-    """
-    found = settings.current()
-    return _ssl_context(found.ssl_cert_file, found.ssl_cert_dir)
 
 
 class BaseProvider(CustomLLM):

@@ -30,16 +30,12 @@ from typing import Any, ClassVar
 import httpx
 
 from litellm_codex import codex_client, settings
+from litellm_codex._tls import shared_ssl_context
 from litellm_codex._trust import check_trusted
 from litellm_codex.auth.access import Access, CredentialSource
 from litellm_codex.codex_catalog import CodexCatalog, ModelSpec, codex_catalog
 from litellm_codex.errors import UpstreamError
-from litellm_codex.providers._base import (
-    BaseProvider,
-    CallContext,
-    UpstreamCall,
-    shared_ssl_context,
-)
+from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
 from litellm_codex.translate.responses_request import (
     CODEX_PROFILE,
     ResponsesProfile,

@@ -12,10 +12,13 @@ Chat bodies live in :mod:`litellm_codex.translate.copilot_chat` (answers:
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from litellm.types.utils import EmbeddingResponse
@@ -24,6 +27,7 @@ from litellm.types.utils import Usage as LiteLLMUsage
 from litellm_codex import copilot_identity, settings
 from litellm_codex.auth.access import Access, CredentialSource
 from litellm_codex.errors import UpstreamError, to_litellm
+from litellm_codex.providers import _models_snapshot
 from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
 from litellm_codex.translate import _litellm_anthropic
 from litellm_codex.translate.copilot_chat import ChatModelTraits, build_chat_request
@@ -43,7 +47,14 @@ DEFAULT_API_BASE = copilot_identity.API_BASE
 CHAT = "/chat/completions"
 RESPONSES = "/responses"
 MESSAGES = "/v1/messages"
+#: Seconds a model list is used before it is revalidated (in the background: the call that
+#: finds it older is not delayed).
 _MODELS_TTL = 1800.0
+#: Seconds a model list (from memory or the on-disk snapshot) may still route a call while
+#: it is revalidated; an older one is fetched again before the call.
+_MODELS_MAX_AGE = 86400.0
+
+log = logging.getLogger(__name__)
 
 
 def _embedding_inputs(value: Any) -> list[Any]:
@@ -93,6 +104,27 @@ def _supports(info: Mapping[str, Any]) -> Mapping[str, Any]:
     return supports if isinstance(supports, Mapping) else {}
 
 
+@dataclass(frozen=True)
+class _ModelList:
+    """One API base's ``/models`` entries: when they were fetched (``time.monotonic``) and
+    whether this process fetched them (``live``) or read them from the disk snapshot."""
+
+    fetched: float
+    entries: dict[str, dict[str, Any]]
+    live: bool
+
+    def age(self) -> float:
+        return time.monotonic() - self.fetched
+
+
+def _by_id(data: Any) -> dict[str, dict[str, Any]]:
+    return {
+        str(e["id"]): dict(e)
+        for e in (data if isinstance(data, list) else [])
+        if isinstance(e, Mapping) and isinstance(e.get("id"), str)
+    }
+
+
 class CopilotProvider(BaseProvider):
     """Handler for ``github_copilot/<model>`` (and the alias ``github-copilot/``)."""
 
@@ -109,8 +141,11 @@ class CopilotProvider(BaseProvider):
     def __init__(self) -> None:
         super().__init__()
         self._models_lock = threading.Lock()
-        # api base -> (fetched at, {model id: /models entry})
-        self._models: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}
+        # api base -> its /models entries
+        self._models: dict[str, _ModelList] = {}
+        # API bases whose disk snapshot was looked at, and those being revalidated now
+        self._snapshot_read: set[str] = set()
+        self._revalidating: set[str] = set()
         # (api base, model) -> endpoint learnt from an `unsupported_api_for_model` answer
         self._learnt: dict[tuple[str, str], str] = {}
         # The API base of the latest call (whose cached model list error messages cite).
@@ -119,12 +154,14 @@ class CopilotProvider(BaseProvider):
     def forget_models(self) -> None:
         """Forget the cached ``/models`` lists and learnt routes (keyed by API base).
 
-        The next call to each base asks ``/models`` again: for a server that came back on
-        the same address (tests, a restarted local gateway).
+        The next call to each base reads the disk snapshot or asks ``/models`` again, as a
+        fresh process would: for a server that came back on the same address (tests, a
+        restarted local gateway).
         """
         with self._models_lock:
             self._models.clear()
             self._learnt.clear()
+            self._snapshot_read.clear()
             self._last_base = None
 
     # -- hooks ------------------------------------------------------------------------
@@ -147,7 +184,7 @@ class CopilotProvider(BaseProvider):
         learnt = self._learnt.get((base, ctx.model))
         if learnt is not None:  # no /models lookup for a route an answer taught us
             return self._plan(ctx, base, learnt)
-        entries = self._entries(base, access, ctx.deadline.remaining())
+        entries = self._entries(base, ctx.model, access, ctx.deadline.remaining())
         return self._plan(ctx, base, route_for(ctx.model, entries))
 
     async def abuild_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
@@ -156,7 +193,7 @@ class CopilotProvider(BaseProvider):
         learnt = self._learnt.get((base, ctx.model))
         if learnt is not None:
             return self._plan(ctx, base, learnt)
-        entries = await self._aentries(base, access, ctx.deadline.remaining())
+        entries = await self._aentries(base, ctx.model, access, ctx.deadline.remaining())
         return self._plan(ctx, base, route_for(ctx.model, entries))
 
     def on_error(
@@ -203,7 +240,7 @@ class CopilotProvider(BaseProvider):
         """Enabled chat models of the last ``/models`` answer (cached: no I/O)."""
         with self._models_lock:
             cached = self._models.get(self._last_base) if self._last_base else None
-        return sorted(str(e["id"]) for e in _enabled(cached[1].values())) if cached else []
+        return sorted(str(e["id"]) for e in _enabled(cached.entries.values())) if cached else []
 
     # -- embeddings -------------------------------------------------------------------
 
@@ -282,7 +319,7 @@ class CopilotProvider(BaseProvider):
         """The model's cached ``/models`` entry (``{}`` when unknown; no I/O)."""
         with self._models_lock:
             cached = self._models.get(base)
-        return (cached[1].get(model) if cached else None) or {}
+        return (cached.entries.get(model) if cached else None) or {}
 
     def _plan(self, ctx: CallContext, base: str, route: str) -> UpstreamCall:
         self._last_base = base
@@ -350,49 +387,113 @@ class CopilotProvider(BaseProvider):
     def _models_headers(self, access: Access) -> dict[str, str]:
         return {**copilot_identity.current().models_headers(), **access.headers}
 
-    def _fresh(self, base: str) -> dict[str, dict[str, Any]] | None:
+    def _remember(
+        self, base: str, entries: dict[str, dict[str, Any]], *, live: bool = True, age: float = 0.0
+    ) -> _ModelList:
+        """Keep ``entries`` as the model list of ``base`` (``age``: how old they already
+        are) and register their metadata rows with LiteLLM."""
+        remembered = _ModelList(time.monotonic() - age, entries, live)
+        with self._models_lock:
+            self._models[base] = remembered
+        self._register_rows(list(entries.values()))
+        return remembered
+
+    def _usable(self, base: str, model: str) -> _ModelList | None:
+        """The model list that may route a call to ``model`` now, without a request: one
+        fetched within :data:`_MODELS_MAX_AGE` (within :data:`_MODELS_TTL` with
+        ``LITELLM_CODEX_CATALOG_REFRESH=0``) that knows ``model`` (a snapshot that does not
+        know it is older than the account's list: it is fetched again)."""
         with self._models_lock:
             cached = self._models.get(base)
-        if cached is not None and time.monotonic() - cached[0] < _MODELS_TTL:
-            return cached[1]
-        return None
+        if cached is None or cached.age() >= _MODELS_MAX_AGE:
+            return None
+        if not cached.live and model not in cached.entries:
+            return None
+        if cached.age() >= _MODELS_TTL and not settings.current().catalog_refresh:
+            return None  # no background fetches: revalidated before the call, as it used to be
+        return cached
 
-    def _store(self, base: str, body: Any) -> dict[str, dict[str, Any]]:
-        data = body.get("data") if isinstance(body, Mapping) else None
-        entries = {
-            str(e["id"]): dict(e)
-            for e in (data if isinstance(data, list) else [])
-            if isinstance(e, Mapping) and isinstance(e.get("id"), str)
-        }
+    def _needs_snapshot(self, base: str) -> bool:
         with self._models_lock:
-            self._models[base] = (time.monotonic(), entries)
-        self._register_rows(list(entries.values()))
+            if base in self._models or base in self._snapshot_read:
+                return False
+            self._snapshot_read.add(base)
+            return True
+
+    def _read_snapshot(self, base: str) -> None:
+        """Adopt the disk snapshot of ``base`` (once per process and base, blocking I/O)."""
+        found = _models_snapshot.load(base)
+        if found is not None:  # too old to route is still a fallback when /models fails
+            age, data = found
+            with self._models_lock:
+                if base in self._models:  # a live answer came first
+                    return
+            self._remember(base, _by_id(data), live=False, age=age)
+
+    def _revalidate_soon(self, base: str, cached: _ModelList, access: Access) -> None:
+        """Fetch ``/models`` again in a daemon thread when ``cached`` is older than the TTL
+        (one fetch per base at a time); the calls meanwhile use ``cached``."""
+        if cached.age() < _MODELS_TTL:
+            return
+        with self._models_lock:
+            if base in self._revalidating:
+                return
+            self._revalidating.add(base)
+        headers = self._models_headers(access)
+
+        def run() -> None:
+            try:
+                response = self._sync_client().get(base + "/models", headers=headers, timeout=15.0)
+                if not response.is_error:
+                    self._keep(base, response.json())
+            except Exception as exc:  # the old list stays; the next call past the TTL retries
+                log.debug("litellm-codex: could not revalidate the Copilot model list: %s", exc)
+            finally:
+                with self._models_lock:
+                    self._revalidating.discard(base)
+
+        threading.Thread(target=run, name="litellm-codex-copilot-models", daemon=True).start()
+
+    def _keep(self, base: str, body: Any, *, save: bool = True) -> dict[str, dict[str, Any]]:
+        """Remember a live ``/models`` answer (and, with ``save``, write it to the disk
+        snapshot: blocking I/O, which async callers do in a thread instead)."""
+        data = body.get("data") if isinstance(body, Mapping) else None
+        entries = _by_id(data)
+        self._remember(base, entries)
+        if save and entries:
+            _models_snapshot.save(base, list(entries.values()))
         return entries
 
     def _entries(
-        self, base: str, access: Access, timeout: float = 15.0
+        self, base: str, model: str, access: Access, timeout: float = 15.0
     ) -> dict[str, dict[str, Any]]:
-        cached = self._fresh(base)
+        if self._needs_snapshot(base):
+            self._read_snapshot(base)
+        cached = self._usable(base, model)
         if cached is not None:
-            return cached
+            self._revalidate_soon(base, cached, access)
+            return cached.entries
         try:
             response = self._sync_client().get(
                 base + "/models",
                 headers=self._models_headers(access),
                 timeout=max(0.001, min(timeout, 15.0)),  # within the call's deadline
             )
-        except Exception:  # routing falls back to chat; the call itself reports real errors
-            return {}
+        except Exception:  # routing falls back; the call itself reports real errors
+            return self._fallback(base)
         if response.is_error:
-            return {}
-        return self._store(base, response.json())
+            return self._fallback(base)
+        return self._keep(base, response.json())
 
     async def _aentries(
-        self, base: str, access: Access, timeout: float = 15.0
+        self, base: str, model: str, access: Access, timeout: float = 15.0
     ) -> dict[str, dict[str, Any]]:
-        cached = self._fresh(base)
+        if self._needs_snapshot(base):
+            await asyncio.to_thread(self._read_snapshot, base)  # file I/O off the event loop
+        cached = self._usable(base, model)
         if cached is not None:
-            return cached
+            self._revalidate_soon(base, cached, access)
+            return cached.entries
         try:
             response = await self._async_client().get(
                 base + "/models",
@@ -400,10 +501,20 @@ class CopilotProvider(BaseProvider):
                 timeout=max(0.001, min(timeout, 15.0)),  # within the call's deadline
             )
         except Exception:
-            return {}
+            return self._fallback(base)
         if response.is_error:
-            return {}
-        return self._store(base, response.json())
+            return self._fallback(base)
+        entries = self._keep(base, response.json(), save=False)
+        if entries:
+            await asyncio.to_thread(_models_snapshot.save, base, list(entries.values()))
+        return entries
+
+    def _fallback(self, base: str) -> dict[str, dict[str, Any]]:
+        """When ``/models`` fails: the list held, however old (a stale route is rerouted
+        once by ``unsupported_api_for_model``), else none (chat)."""
+        with self._models_lock:
+            cached = self._models.get(base)
+        return cached.entries if cached is not None else {}
 
     def list_models(
         self, *, api_base: str | None = None, refresh: bool = False, timeout: float | None = None
@@ -417,6 +528,7 @@ class CopilotProvider(BaseProvider):
             if refresh:
                 with self._models_lock:
                     self._models.pop(base, None)
+                    self._snapshot_read.add(base)
             return UpstreamCall(
                 url=base + "/models",
                 body={},
@@ -426,7 +538,7 @@ class CopilotProvider(BaseProvider):
             )
 
         _, _, body = self._fetch(build, timeout=timeout, api_base=api_base)
-        entries = self._store(planned["base"], json.loads(body or b"null"))
+        entries = self._keep(planned["base"], json.loads(body or b"null"))
         return _enabled(entries.values())
 
     @staticmethod

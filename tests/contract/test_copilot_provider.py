@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 import litellm
@@ -237,7 +236,7 @@ def test_unsupported_api_reroutes_and_remembers(sim: CopilotSimulator) -> None:
     # first call goes to chat, is refused with `unsupported_api_for_model`, and is replayed
     # on /responses; the next call goes straight there.
     handler = litellm_codex.github_copilot
-    handler._models[sim.api_base] = (time.monotonic(), {})
+    handler._remember(sim.api_base, {})
     assert (
         run("completion", "gpt-5.1-codex", [{"role": "user", "content": "route me"}])["content"]
         == "echo: route me"
@@ -557,7 +556,7 @@ def test_stale_model_list_messages_route_falls_back_to_chat(sim: CopilotSimulato
     # `unsupported_api_for_model`; the call is replayed on chat and the route remembered.
     handler = litellm_codex.github_copilot
     entry = {"id": "gpt-4o", "supported_endpoints": ["/v1/messages"]}
-    handler._models[sim.api_base] = (time.monotonic(), {"gpt-4o": entry})
+    handler._remember(sim.api_base, {"gpt-4o": entry})
     for _ in range(2):
         assert run("completion", "gpt-4o", [{"role": "user", "content": "hi"}])["content"]
     assert len(sim.api.calls("/v1/messages")) == 1

@@ -630,11 +630,15 @@ def test_browser_login_error_page_is_written_before_the_login_ends(
 
 
 def test_copilot_forget_models_asks_again(copilot: CopilotSimulator) -> None:
-    # The /models cache is keyed by API base: after forget_models(), a new server on the
-    # same address (a reused port) is asked again instead of routed from the old answer.
+    # The /models cache is keyed by API base: after forget_models() and without a disk
+    # snapshot (each test has its own LITELLM_CODEX_HOME), a new server on the same address
+    # (a reused port) is asked again instead of routed from the old answer.
+    from litellm_codex.providers import _models_snapshot
+
     litellm.completion(model=COPILOT, messages=HI, timeout=10)
     litellm.completion(model=COPILOT, messages=HI, timeout=10)
     assert len(copilot.calls_to("/models", "GET")) == 1
+    _models_snapshot.path_for(copilot.api_base).unlink()
     litellm_codex.github_copilot.forget_models()
     litellm.completion(model=COPILOT, messages=HI, timeout=10)
     assert len(copilot.calls_to("/models", "GET")) == 2
