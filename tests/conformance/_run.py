@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +98,32 @@ def find_image_part(body: Any) -> dict[str, Any] | None:
         if found is not None:
             return found
     return None
+
+
+def structure_cases(
+    pending: Mapping[str, str],
+    families: Iterable[str],
+    conversations: Sequence[str],
+    aspects: Sequence[str],
+    skip: Container[tuple[str, str]] = (),
+) -> list[Any]:
+    """The cases of ``test_request_structure``: ``(family, conversation, aspect)`` for each
+    combination but the ``(conversation, aspect)`` pairs in ``skip``, with ids
+    ``family-conversation-aspect``."""
+    return [
+        case(
+            pending,
+            "test_request_structure",
+            f"{family}-{conversation}-{aspect}",
+            family,
+            conversation,
+            aspect,
+        )
+        for family in families
+        for conversation in conversations
+        for aspect in aspects
+        if (conversation, aspect) not in skip
+    ]
 
 
 def case(pending: Mapping[str, str], test: str, case_id: str, *values: Any) -> Any:

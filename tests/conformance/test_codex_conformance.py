@@ -36,6 +36,7 @@ from tests.conformance._run import (
     converse_through,
     find_image_part,
     last_call,
+    structure_cases,
 )
 
 FAMILIES = {"lite": "gpt-6.2-sol", "standard": "gpt-5.5"}
@@ -109,20 +110,9 @@ def converse(sim: ChatGPTSimulator, family: str, conversation: str) -> cmp.Captu
 PENDING: dict[str, str] = {}
 
 ASPECTS = ["header-set", "body-keys", "body-shape"]
-CASES = [
-    case(
-        PENDING,
-        "test_request_structure",
-        f"{family}-{conversation}-{aspect}",
-        family,
-        conversation,
-        aspect,
-    )
-    for family in FAMILIES
-    for conversation in ("turn", "followup", "image")
-    for aspect in ASPECTS
-    if not (conversation == "image" and aspect == "body-shape")
-]
+CASES = structure_cases(
+    PENDING, FAMILIES, ("turn", "followup", "image"), ASPECTS, skip={("image", "body-shape")}
+)
 
 
 def per_family(test: str) -> list[Any]:

@@ -29,6 +29,7 @@ from tests.conformance._run import (
     converse_through,
     find_image_part,
     last_call,
+    structure_cases,
 )
 
 ENDPOINTS = {"messages": "/v1/messages", "responses": "/responses", "chat": "/chat/completions"}
@@ -153,19 +154,7 @@ def golden_for(family: str, conversation: str) -> cmp.Captured:
 PENDING: dict[str, str] = {}
 
 ASPECTS = ["endpoint", "header-set", "header-values", "body-keys", "body-shape"]
-CASES = [
-    case(
-        PENDING,
-        "test_request_structure",
-        f"{family}-{conversation}-{aspect}",
-        family,
-        conversation,
-        aspect,
-    )
-    for family in FAMILIES
-    for conversation in ("turn", "followup")
-    for aspect in ASPECTS
-]
+CASES = structure_cases(PENDING, FAMILIES, ("turn", "followup"), ASPECTS)
 
 
 def per_family(test: str) -> list[Any]:

@@ -14,15 +14,12 @@ import json
 import os
 import stat
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import litellm
 import pytest
 
 import litellm_codex
-from litellm_codex.auth import copilot_exchange
-from litellm_codex.auth.store import FileStore
 from litellm_codex.providers import _models_snapshot
 from litellm_codex.testing.copilot_simulator import CopilotSimulator
 from litellm_codex.testing.faults import Fault
@@ -32,17 +29,9 @@ CLAUDE = "claude-sonnet-4.6"  # its /models entry lists /v1/messages
 
 
 @pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[CopilotSimulator]:
-    with CopilotSimulator() as simulator:
-        for key, value in simulator.env().items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.setenv("LITELLM_CODEX_STORE", "file")
-        copilot_exchange.save_login(FileStore(), simulator.issue_login())
-        copilot_exchange.reset_copilot_credentials()
-        try:
-            yield simulator
-        finally:
-            litellm_codex.github_copilot.close()
+def sim(copilot_sim: CopilotSimulator) -> CopilotSimulator:
+    """The logged-in Copilot simulator (``copilot_sim``, tests/conftest.py)."""
+    return copilot_sim
 
 
 def models_calls(sim: CopilotSimulator) -> int:
