@@ -19,6 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
+from litellm_codex.auth.store import FileStore
+
 REPO = Path(__file__).resolve().parents[2]
 MASTER_KEY = "sk-litellm-codex-test-master"
 
@@ -110,13 +112,25 @@ def proxy_config(
 
 def home_env(home: Path) -> dict[str, str]:
     """The proxy's environment for a user whose home is ``home``: config directories
-    below it and the logins in the file store (``~/.config/litellm-codex``)."""
+    below it and the logins in the file store (:func:`home_store`)."""
     return {
         "HOME": str(home),
         "XDG_CONFIG_HOME": str(home / ".config"),
-        "LITELLM_CODEX_HOME": str(home / ".config" / "litellm-codex"),
+        "LITELLM_CODEX_HOME": str(_store_dir(home)),
         "LITELLM_CODEX_STORE": "file",
     }
+
+
+def home_store(home: Path) -> FileStore:
+    """The file store a proxy run with :func:`home_env` reads (its directory created), to
+    save the logins in."""
+    store_dir = _store_dir(home)
+    store_dir.mkdir(parents=True, exist_ok=True)
+    return FileStore(store_dir / "credentials.json")
+
+
+def _store_dir(home: Path) -> Path:
+    return home / ".config" / "litellm-codex"
 
 
 @contextmanager

@@ -17,10 +17,9 @@ import httpx
 import pytest
 
 from litellm_codex.auth import copilot_exchange
-from litellm_codex.auth.store import FileStore
 from litellm_codex.testing.copilot_api import DEMO_MODELS, thinking_signature
 from litellm_codex.testing.copilot_simulator import CopilotSimulator
-from tests.e2e._proxy import Proxy, home_env, proxy_config, run_proxy
+from tests.e2e._proxy import Proxy, home_env, home_store, proxy_config, run_proxy
 
 pytestmark = pytest.mark.e2e
 
@@ -43,12 +42,8 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     work = tmp_path_factory.mktemp("proxy-claude")
     home = work / "home"
-    store_dir = home / ".config" / "litellm-codex"
-    store_dir.mkdir(parents=True)
     with CopilotSimulator() as copilot:
-        copilot_exchange.save_login(
-            FileStore(store_dir / "credentials.json"), copilot.issue_login()
-        )
+        copilot_exchange.save_login(home_store(home), copilot.issue_login())
         with run_proxy(CONFIG, work, {**copilot.env(), **home_env(home)}) as proxy:
             yield Live(proxy, copilot)
 

@@ -16,10 +16,9 @@ import httpx
 import pytest
 
 from litellm_codex.auth import codex_refresh, copilot_exchange
-from litellm_codex.auth.store import FileStore
 from litellm_codex.testing.chatgpt_simulator import ChatGPTSimulator
 from litellm_codex.testing.copilot_simulator import CopilotSimulator
-from tests.e2e._proxy import Proxy, home_env, proxy_config, run_proxy
+from tests.e2e._proxy import Proxy, home_env, home_store, proxy_config, run_proxy
 
 pytestmark = pytest.mark.e2e
 
@@ -55,10 +54,8 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     work = tmp_path_factory.mktemp("proxy-live")
     home = work / "home"
-    store_dir = home / ".config" / "litellm-codex"
-    store_dir.mkdir(parents=True)
     with ChatGPTSimulator() as chatgpt, CopilotSimulator() as copilot:
-        store = FileStore(store_dir / "credentials.json")
+        store = home_store(home)
         codex_refresh.save_login(store, chatgpt.issue_login())
         copilot_exchange.save_login(store, copilot.issue_login())
         env = {**chatgpt.env(), **copilot.env(), **home_env(home)}
