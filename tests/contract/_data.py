@@ -10,11 +10,9 @@ from typing import Any
 import litellm
 
 import litellm_codex
+from litellm_codex.provider_names import HANDLERS
 
 MODES = ["completion", "acompletion", "streaming", "astreaming"]
-
-#: The handler attribute of ``litellm_codex`` behind each model prefix.
-_HANDLERS = {"openai-codex": "openai_codex", "github_copilot": "github_copilot"}
 
 
 def answer_through(
@@ -25,7 +23,7 @@ def answer_through(
     one answer; an async call closes the handler's clients inside its own event loop."""
 
     async def aclose() -> None:
-        await getattr(litellm_codex, _HANDLERS[model.split("/", 1)[0]]).aclose()
+        await getattr(litellm_codex, HANDLERS[model.split("/", 1)[0]]).aclose()
 
     if mode in ("completion", "acompletion"):
         if mode == "completion":

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from litellm_codex.auth.store import FileStore
+from litellm_codex.provider_names import CODEX, COPILOT, HANDLERS
 
 REPO = Path(__file__).resolve().parents[2]
 MASTER_KEY = "sk-litellm-codex-test-master"
@@ -81,24 +82,18 @@ def _yaml(value: Any, indent: int = 0) -> str:
     return json.dumps(value, indent=2)
 
 
-#: Our handlers, by provider, as a config.yaml's ``custom_provider_map`` names them.
-HANDLERS = {
-    "openai-codex": "litellm_codex.openai_codex",
-    "github_copilot": "litellm_codex.github_copilot",
-}
-
-
 def proxy_config(
     models: Mapping[str, str],
-    providers: Iterable[str] = tuple(HANDLERS),
+    providers: Iterable[str] = (CODEX, COPILOT),
     **router_settings: Any,
 ) -> dict[str, Any]:
-    """A config for run_proxy: our handlers for ``providers``, one ``model_list`` entry per
-    model name -> ``prefix/model``, and ``router_settings`` with cooldowns off."""
+    """A config for run_proxy: our handlers for ``providers`` in ``custom_provider_map``
+    (``litellm_codex.openai_codex`` ...), one ``model_list`` entry per model name ->
+    ``prefix/model``, and ``router_settings`` with cooldowns off."""
     return {
         "litellm_settings": {
             "custom_provider_map": [
-                {"provider": provider, "custom_handler": HANDLERS[provider]}
+                {"provider": provider, "custom_handler": f"litellm_codex.{HANDLERS[provider]}"}
                 for provider in providers
             ]
         },
