@@ -205,7 +205,7 @@ class CopilotIdentity:
     integration_id: str = INTEGRATION_ID
     api_version: str = API_VERSION
 
-    @property
+    @functools.cached_property
     def user_agent(self) -> str:
         """``copilot/1.0.102 (Linux x86_64) litellm-codex/<version> client/github/cli``.
 
@@ -269,9 +269,28 @@ class CopilotIdentity:
         }
 
 
+#: The identity built from the settings object it was built from (one per settings read).
+_built: tuple[settings.Settings, CopilotIdentity] | None = None
+
+
 def current(env: Mapping[str, str] | None = None) -> CopilotIdentity:
-    """The identity for the next request: the reference values, each overridable by env."""
-    found = settings.current() if env is None else settings.Settings.from_env(env)
+    """The identity for the next request: the reference values, each overridable by env.
+
+    Built once per settings read (:func:`litellm_codex.settings.reload` makes the next
+    call build it again), not once per request."""
+    global _built
+    if env is not None:
+        return _identity(settings.Settings.from_env(env))
+    found = settings.current()
+    built = _built
+    if built is not None and built[0] is found:
+        return built[1]
+    identity = _identity(found)
+    _built = (found, identity)
+    return identity
+
+
+def _identity(found: settings.Settings) -> CopilotIdentity:
     return CopilotIdentity(
         editor_version=found.copilot_editor_version or EDITOR_VERSION,
         integration_id=found.copilot_integration_id or INTEGRATION_ID,

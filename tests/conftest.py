@@ -83,17 +83,11 @@ def _reset_credentials() -> None:
     codex_refresh.reset_codex_credentials()
     copilot_exchange.reset_copilot_credentials()
     users.reset_user_credentials()
-    # The process-wide Codex model catalog: back to the bundled snapshot.
-    from litellm_codex.codex_catalog import reset_codex_catalog
+    # Model lists (the Codex catalog, Copilot's /models per API base): a simulator on a
+    # reused port must not be routed from an earlier test's answer.
+    from litellm_codex.providers import forget_model_lists
 
-    reset_codex_catalog()
-    # The Copilot handler's /models cache is keyed by API base: a simulator on a reused
-    # port must not be routed from an earlier test's answer (only if the handler is built).
-    from litellm_codex import providers
-
-    copilot = providers._instances.get("github_copilot")
-    if copilot is not None and hasattr(type(copilot), "forget_models"):
-        copilot.forget_models()
+    forget_model_lists()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-__all__ = ["handler_for"]
+__all__ = ["forget_model_lists", "handler_for"]
 
 _lock = threading.RLock()
 _instances: dict[str, Any] = {}
@@ -29,6 +29,20 @@ def handler_for(name: str) -> Any:
         if handler is None:
             handler = _instances[name] = _pending_class()(name)
         return handler
+
+
+def forget_model_lists() -> None:
+    """Forget every model list the process holds, as a fresh process starts: the Codex
+    catalog goes back to its bundled snapshot; Copilot's ``/models`` lists and learnt
+    routes are dropped (the next call reads the disk snapshot or asks again). For a backend
+    that came back on the same address (tests, a restarted local gateway)."""
+    from litellm_codex.codex_catalog import reset_codex_catalog
+
+    reset_codex_catalog()  # also when the Codex handler was never used
+    with _lock:
+        built = [h for h in _instances.values() if type(h) is not _pending_class()]
+    for handler in built:
+        handler.forget_models()
 
 
 def _handler_class(name: str) -> type[Any]:

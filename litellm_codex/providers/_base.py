@@ -184,6 +184,10 @@ class BaseProvider(CustomLLM):
 
     # -- hooks for subclasses ---------------------------------------------------------
 
+    def forget_models(self) -> None:
+        """Forget the model lists this process holds, as a fresh process starts (see
+        :func:`litellm_codex.providers.forget_model_lists`)."""
+
     def credentials(self) -> CredentialSource:
         """The credential source (created lazily: no I/O at import or registration)."""
         raise NotImplementedError

@@ -117,6 +117,12 @@ class CodexProvider(BaseProvider):
         """The shared model catalog."""
         return codex_catalog()
 
+    def forget_models(self) -> None:
+        """Back to the bundled catalog snapshot, as a fresh process starts."""
+        from litellm_codex.codex_catalog import reset_codex_catalog
+
+        reset_codex_catalog()
+
     def credentials(self) -> CredentialSource:
         from litellm_codex.auth.codex_refresh import codex_credentials
 

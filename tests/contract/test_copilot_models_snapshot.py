@@ -191,3 +191,17 @@ def test_an_unwritable_cache_dir_does_not_fail_the_call(
     new_process()
     call()
     assert models_calls(sim) == 2  # nothing saved, asked again
+
+
+def test_forget_model_lists_resets_both_providers(sim: CopilotSimulator) -> None:
+    from litellm_codex.codex_catalog import codex_catalog
+    from litellm_codex.providers import forget_model_lists
+
+    call()
+    catalog = codex_catalog()
+    assert litellm_codex.github_copilot._models
+    forget_model_lists()
+    assert not litellm_codex.github_copilot._models
+    assert codex_catalog() is not catalog  # back to a fresh one from the bundled snapshot
+    call()
+    assert models_calls(sim) == 1  # the disk snapshot is kept: a fresh process reads it

@@ -88,3 +88,14 @@ def test_models_headers_as_the_reference_sends_them() -> None:
 def test_oauth_scope_is_least_privilege() -> None:
     # A deliberate difference from the CLI's repo/gist/codespace/... (see OAUTH_SCOPE).
     assert copilot_identity.OAUTH_SCOPE == "read:user"
+
+
+def test_identity_is_built_once_per_settings_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = copilot_identity.current()
+    assert copilot_identity.current() is first  # not rebuilt per request
+    assert first.user_agent is first.user_agent
+    monkeypatch.setenv(copilot_identity.EDITOR_VERSION_ENV, "copilot/9.9.9")
+    changed = copilot_identity.current()  # the monkeypatch fixture re-reads the settings
+    assert changed is not first
+    assert changed.editor_version == "copilot/9.9.9"
+    assert changed.user_agent.startswith("copilot/9.9.9 (")

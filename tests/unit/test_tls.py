@@ -64,7 +64,7 @@ def test_a_failed_build_is_raised_then_retried(
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
     _tls.prewarm()  # fails in the background, silently
-    with pytest.raises(OSError):
+    with pytest.raises(FileNotFoundError):
         _tls.shared_ssl_context()
     (tmp_path / "missing.pem").write_bytes(Path(certifi.where()).read_bytes())
     assert isinstance(_tls.shared_ssl_context(), ssl.SSLContext)
