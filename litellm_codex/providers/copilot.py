@@ -30,16 +30,7 @@ from litellm_codex.errors import UpstreamError, to_litellm
 from litellm_codex.providers import _models_snapshot
 from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
 from litellm_codex.translate import _litellm_anthropic
-from litellm_codex.translate.copilot_chat import ChatModelTraits, build_chat_request
-from litellm_codex.translate.copilot_chat_body import parse_chat_response
-from litellm_codex.translate.copilot_chat_stream import CopilotChatStreamTranslator
 from litellm_codex.translate.copilot_headers import request_headers
-from litellm_codex.translate.copilot_messages import (
-    MessagesStreamTranslator,
-    build_messages_request,
-)
-from litellm_codex.translate.copilot_responses import build_copilot_responses_request
-from litellm_codex.translate.responses_stream import ResponsesStreamTranslator
 
 __all__ = ["DEFAULT_API_BASE", "CopilotProvider"]
 
@@ -325,42 +316,72 @@ class CopilotProvider(BaseProvider):
         self._last_base = base
         meta = {"route": route, "base": base}
         info = self._model_info(base, ctx.model)
+        # Each route imports its own translation on first use: a process that only talks
+        # to chat models never loads the Messages or Responses code (and vice versa).
         if route == MESSAGES:
-            # No Openai-Intent on /v1/messages; anthropic-version instead (reference §2).
-            headers = request_headers(ctx.messages, caller_headers=ctx.headers, intent=None)
-            headers.setdefault("anthropic-version", copilot_identity.ANTHROPIC_VERSION)
-            headers["Accept"] = "text/event-stream"
-            messages_body = build_messages_request(
-                ctx.model,
-                ctx.messages,
-                ctx.optional_params,
-                max_output_tokens=_max_output(info),
-                supports=_supports(info),
-            )
-            return UpstreamCall(
-                url=base + MESSAGES,
-                body=messages_body.body,
-                headers=headers,
-                stream=True,
-                translator=MessagesStreamTranslator,
-                dropped=messages_body.dropped,
-                meta=meta,
-            )
-        headers = request_headers(ctx.messages, caller_headers=ctx.headers)
+            return self._plan_messages(ctx, base, info, meta)
         if route == RESPONSES:
-            built = build_copilot_responses_request(
-                ctx.model, ctx.messages, ctx.optional_params, supports=_supports(info)
-            )
-            headers["Accept"] = "text/event-stream"
-            return UpstreamCall(
-                url=base + RESPONSES,
-                body=built.body,
-                headers=headers,
-                stream=True,
-                translator=ResponsesStreamTranslator,
-                dropped=built.dropped,
-                meta=meta,
-            )
+            return self._plan_responses(ctx, base, info, meta)
+        return self._plan_chat(ctx, base, info, meta)
+
+    def _plan_messages(
+        self, ctx: CallContext, base: str, info: Mapping[str, Any], meta: dict[str, Any]
+    ) -> UpstreamCall:
+        from litellm_codex.translate.copilot_messages import (
+            MessagesStreamTranslator,
+            build_messages_request,
+        )
+
+        # No Openai-Intent on /v1/messages; anthropic-version instead (reference §2).
+        headers = request_headers(ctx.messages, caller_headers=ctx.headers, intent=None)
+        headers.setdefault("anthropic-version", copilot_identity.ANTHROPIC_VERSION)
+        headers["Accept"] = "text/event-stream"
+        messages_body = build_messages_request(
+            ctx.model,
+            ctx.messages,
+            ctx.optional_params,
+            max_output_tokens=_max_output(info),
+            supports=_supports(info),
+        )
+        return UpstreamCall(
+            url=base + MESSAGES,
+            body=messages_body.body,
+            headers=headers,
+            stream=True,
+            translator=MessagesStreamTranslator,
+            dropped=messages_body.dropped,
+            meta=meta,
+        )
+
+    def _plan_responses(
+        self, ctx: CallContext, base: str, info: Mapping[str, Any], meta: dict[str, Any]
+    ) -> UpstreamCall:
+        from litellm_codex.translate.copilot_responses import build_copilot_responses_request
+        from litellm_codex.translate.responses_stream import ResponsesStreamTranslator
+
+        headers = request_headers(ctx.messages, caller_headers=ctx.headers)
+        built = build_copilot_responses_request(
+            ctx.model, ctx.messages, ctx.optional_params, supports=_supports(info)
+        )
+        headers["Accept"] = "text/event-stream"
+        return UpstreamCall(
+            url=base + RESPONSES,
+            body=built.body,
+            headers=headers,
+            stream=True,
+            translator=ResponsesStreamTranslator,
+            dropped=built.dropped,
+            meta=meta,
+        )
+
+    def _plan_chat(
+        self, ctx: CallContext, base: str, info: Mapping[str, Any], meta: dict[str, Any]
+    ) -> UpstreamCall:
+        from litellm_codex.translate.copilot_chat import ChatModelTraits, build_chat_request
+        from litellm_codex.translate.copilot_chat_body import parse_chat_response
+        from litellm_codex.translate.copilot_chat_stream import CopilotChatStreamTranslator
+
+        headers = request_headers(ctx.messages, caller_headers=ctx.headers)
         chat = build_chat_request(
             ctx.model,
             ctx.messages,
