@@ -370,7 +370,12 @@ def _cold(config: JSON) -> JSON:
     t0 = time.perf_counter()
     if profiling:
         profiles[0].enable()
-    scenarios = _raw_scenarios(config) if side == "raw" else _litellm_scenarios(config, notes)
+    if side == "raw":
+        scenarios = _raw_scenarios(config)
+    elif side == "floor":
+        scenarios = _floor_scenarios(config)
+    else:
+        scenarios = _litellm_scenarios(config, notes)
     if profiling:
         profiles[0].disable()
     t1 = time.perf_counter()
@@ -404,6 +409,36 @@ def _cold(config: JSON) -> JSON:
     main = sys.modules.get("litellm.main")
     report["tokenizer_loaded"] = main is not None and "encoding" in vars(main)
     return report
+
+
+def _floor_scenarios(config: JSON) -> dict[str, Callable[[], Sample]]:
+    """LiteLLM's own floor for a custom provider: a ``CustomLLM`` that answers at once, with
+    no network, credentials or translation. Its first call is what ``litellm.completion``
+    costs a fresh process before any provider runs (the ``floor`` cold rows)."""
+    import litellm
+    from litellm import CustomLLM
+    from litellm.types.utils import ModelResponse
+
+    litellm.suppress_debug_info = True
+    messages = config["messages"]
+
+    class Floor(CustomLLM):
+        def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:
+            response = kwargs.get("model_response")
+            if not isinstance(response, ModelResponse):
+                response = ModelResponse()
+            response.choices[0].message.content = "echo: " + str(messages[-1]["content"])  # type: ignore[union-attr]
+            return response
+
+    litellm.custom_provider_map = [{"provider": "bench-floor", "custom_handler": Floor()}]
+    litellm.utils.custom_llm_setup()
+
+    def call() -> Sample:
+        t0 = time.perf_counter()
+        response = litellm.completion(model="bench-floor/any", messages=messages)
+        return time.perf_counter() - t0, None, 1, str(response.choices[0].message.content)
+
+    return {f"{p}/completion": call for p in ("codex", "copilot", "floor")}
 
 
 def _package_totals(stats: Any) -> dict[str, float]:

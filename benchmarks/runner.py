@@ -72,7 +72,12 @@ BASELINE = {
 }
 #: Scenarios whose CPU is attributed by package ("our CPU share of a call / a chunk").
 SHARE_SCENARIOS = [f"{p}/{m}" for p in ("codex", "copilot") for m in ("completion", "astream")]
-SIDE_LABEL = {"raw": "raw httpx", "ours": "litellm-codex", "builtin": "LiteLLM built-in"}
+SIDE_LABEL = {
+    "raw": "raw httpx",
+    "ours": "litellm-codex",
+    "builtin": "LiteLLM built-in",
+    "floor": "LiteLLM floor",
+}
 MODEL_LABEL = {
     ("codex", "ours"): "openai-codex/gpt-5.1-codex",
     ("codex", "builtin"): "chatgpt/gpt-5.1-codex",
@@ -401,6 +406,8 @@ def time_cold(
     process per side and provider.
     """
     keys = [f"{side}/{provider}" for side in COLD_SIDES for provider in ("codex", "copilot")]
+    if "floor" in envs:
+        keys.append("floor/floor")  # LiteLLM's floor: a no-op CustomLLM (see _worker.py)
     out: dict[str, JSON] = {key: {"setup": [], "first_call": []} for key in keys}
     for round_number in range(runs + 1):
         for key in keys:
@@ -499,6 +506,18 @@ def cold_rows(cold: dict[str, JSON]) -> list[Row]:
                         row.ratio = row.median_ms / base
                         row.extra_ms = row.median_ms - base
                 rows.append(row)
+    floor = cold.get("floor/floor")
+    if floor is not None:
+        # What litellm.completion itself costs a fresh process: a custom provider that
+        # answers at once (no network, credentials or translation); every provider pays it.
+        for what, label in (("setup", "import + registration"), ("first_call", "first call")):
+            row = Row(group="cold", side="floor", label=f"no-op CustomLLM: {label}")
+            if "error" in floor:
+                row.status = "failed: " + floor["error"][:200]
+            elif floor[what]:
+                row.median_ms = _ms(_median(floor[what]))
+                row.p90_ms = _ms(_p90(floor[what]))
+            rows.append(row)
     return rows
 
 
@@ -943,7 +962,12 @@ def run(settings: Settings, *, log: IO[str] = sys.stderr) -> Report:
             if settings.cold_runs > 0 or settings.profile_cold:
                 print("measuring cold starts ...", file=log, flush=True)
                 cold, report.cold_profiles = time_cold(
-                    {"raw": base_env, "ours": ours_env, "builtin": builtin_env},
+                    {
+                        "raw": base_env,
+                        "ours": ours_env,
+                        "builtin": builtin_env,
+                        "floor": builtin_env,
+                    },
                     {**config, "bodies": bodies},
                     workdir,
                     settings.cold_runs,

@@ -32,9 +32,8 @@ from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCal
 from litellm_codex.translate import _litellm_anthropic
 from litellm_codex.translate.copilot_headers import request_headers
 
-__all__ = ["DEFAULT_API_BASE", "CopilotProvider"]
+__all__ = ["CopilotProvider"]
 
-DEFAULT_API_BASE = copilot_identity.API_BASE
 CHAT = "/chat/completions"
 RESPONSES = "/responses"
 MESSAGES = "/v1/messages"

@@ -103,12 +103,8 @@ def _second_names(path: Path) -> list[str]:
     return found
 
 
-#: Second names left on purpose, each with its reason.
-KNOWN_SECOND_NAMES = {
-    # Was being reworked by the lead when the other aliases went (#14 clean-up); it is
-    # copilot_identity.API_BASE.
-    "providers/copilot.py: DEFAULT_API_BASE",
-}
+#: Second names left on purpose, each with its reason (none now).
+KNOWN_SECOND_NAMES: set[str] = set()
 
 
 def test_a_fact_has_one_name() -> None:
@@ -138,6 +134,7 @@ REMOVED = {
     "auth.records": ["PROVIDER_CODEX", "PROVIDER_COPILOT"],
     "cost_map": ["CODEX_PROVIDER_NAMES", "COPILOT_PROVIDER_NAMES"],
     "providers.codex": ["DEFAULT_API_BASE"],
+    "providers.copilot": ["DEFAULT_API_BASE"],
 }
 
 
