@@ -511,7 +511,7 @@ def cold_rows(cold: dict[str, JSON]) -> list[Row]:
         # What litellm.completion itself costs a fresh process: a custom provider that
         # answers at once (no network, credentials or translation); every provider pays it.
         for what, label in (("setup", "import + registration"), ("first_call", "first call")):
-            row = Row(group="cold", side="floor", label=f"no-op CustomLLM: {label}")
+            row = Row(group="cold", side="floor", label=f"no-op handler: {label}")
             if "error" in floor:
                 row.status = "failed: " + floor["error"][:200]
             elif floor[what]:
