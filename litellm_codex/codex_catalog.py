@@ -222,6 +222,22 @@ class CodexCatalog:
             self._source = source or "live /models"
         return True
 
+    def adopt_saved(self, models: Sequence[Mapping[str, Any]], *, etag: str, source: str) -> bool:
+        """Start from a live answer an earlier process saved (entries and ETag), unless a
+        live answer arrived already. It counts as not yet fetched: the next answer whose
+        ``x-models-etag`` differs, or ``list_models``, revalidates it with its ETag."""
+        entries = [dict(m) for m in models if m.get("slug")]
+        if not entries:
+            return False
+        with self._lock:
+            if self._fetched_at is not None:
+                return False
+            self._models = entries
+            self._specs = _index(entries)
+            self._etag = etag
+            self._source = source
+        return True
+
     def touch(self) -> None:
         """A ``304 Not Modified``: the entries stay, the TTL restarts."""
         with self._lock:

@@ -434,7 +434,7 @@ class BaseProvider(CustomLLM):
         except httpx.TransportError as exc:
             return Outcome(error=exc)
         try:
-            if response.is_error or response.is_redirect:
+            if _refused(response):
                 body = self._read_body(response, deadline, _ERROR_BODY_LIMIT)
                 return Outcome(error=_status_error(response, body))
             return Outcome(value=receive(response, call, deadline))
@@ -639,7 +639,7 @@ class BaseProvider(CustomLLM):
         except httpx.TransportError as exc:
             return Outcome(error=exc)
         try:
-            if response.is_error or response.is_redirect:
+            if _refused(response):
                 body = await self._aread_body(response, deadline, _ERROR_BODY_LIMIT)
                 return Outcome(error=_status_error(response, body))
             try:
@@ -996,6 +996,14 @@ def _body_error(
         return StreamError(f"stream stalled: no data for {idle:g}s", timed_out=True)
     # Dropped mid-body: retryable (StreamError without status or code).
     return StreamError(f"connection dropped mid-response: {type(exc).__name__}")
+
+
+def _refused(response: httpx.Response) -> bool:
+    """An error status, or a redirect (never followed). ``304 Not Modified``, the answer
+    to an ETag revalidation, is neither (httpx counts it among the redirects)."""
+    if response.status_code == 304:
+        return False
+    return response.is_error or response.is_redirect
 
 
 def _status_error(response: httpx.Response, body: bytes) -> UpstreamError:

@@ -35,6 +35,7 @@ from litellm_codex._trust import check_trusted
 from litellm_codex.auth.access import Access, CredentialSource
 from litellm_codex.codex_catalog import CodexCatalog, ModelSpec, codex_catalog
 from litellm_codex.errors import UpstreamError
+from litellm_codex.providers import _models_snapshot
 from litellm_codex.providers._base import BaseProvider, CallContext, UpstreamCall
 from litellm_codex.translate.responses_request import (
     CODEX_PROFILE,
@@ -109,6 +110,8 @@ class CodexProvider(BaseProvider):
         self._models_lock = threading.Lock()
         self._zstd_refused = False
         self._refreshing = threading.Event()
+        # Whether this process looked for a saved catalog yet (once, on the first call).
+        self._saved_read = False
 
     # -- hooks ------------------------------------------------------------------------
 
@@ -118,10 +121,28 @@ class CodexProvider(BaseProvider):
         return codex_catalog()
 
     def forget_models(self) -> None:
-        """Back to the bundled catalog snapshot, as a fresh process starts."""
+        """Back to the bundled catalog snapshot, as a fresh process starts (the next call
+        looks for a saved catalog again)."""
         from litellm_codex.codex_catalog import reset_codex_catalog
 
         reset_codex_catalog()
+        self._saved_read = False
+
+    def _adopt_saved(self, api_base: str) -> None:
+        """Once per process, before its first call: start from the last live catalog an
+        earlier process saved for this API base and client version (blocking file I/O:
+        async callers run it in a thread)."""
+        if self._saved_read:
+            return
+        # Set before reading: a concurrent first call goes on with the bundled catalog.
+        self._saved_read = True
+        version = codex_client.client_version()
+        saved = _models_snapshot.load("codex", api_base)
+        if saved is None or saved.meta.get("client_version") != version:
+            return  # the server hides models above the version asked with: not this list
+        source = f"saved /models ({version}, {saved.age / 60:.0f} min old)"
+        if self.catalog.adopt_saved(saved.entries, etag=saved.meta.get("etag", ""), source=source):
+            self._register_rows(self.catalog.models())
 
     def credentials(self) -> CredentialSource:
         from litellm_codex.auth.codex_refresh import codex_credentials
@@ -139,12 +160,14 @@ class CodexProvider(BaseProvider):
         return settings.current().zstd
 
     async def abuild_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
-        if not codex_client.client_version_resolved():
-            # The first call asks the installed Codex CLI for its version: off the loop.
-            await asyncio.to_thread(codex_client.client_version)
+        if not self._saved_read:
+            # The first call asks the installed Codex CLI for its version and reads the
+            # saved catalog: off the loop.
+            await asyncio.to_thread(self._adopt_saved, self.api_base(ctx.api_base))
         return self.build_call(ctx, access)
 
     def build_call(self, ctx: CallContext, access: Access) -> UpstreamCall:
+        self._adopt_saved(self.api_base(ctx.api_base))
         spec = self.catalog.spec(ctx.model)
         built = build_responses_request(
             ctx.model, ctx.messages, ctx.optional_params, profile=profile_for(spec)
@@ -288,7 +311,7 @@ class CodexProvider(BaseProvider):
                 "originator": origin,
                 "user-agent": codex_client.user_agent(version, origin),
             }
-            if catalog.is_live() and catalog.etag:
+            if catalog.etag:  # a live answer, this process's or a saved one
                 headers["if-none-match"] = catalog.etag
             return UpstreamCall(
                 url=f"{self.api_base(api_base)}/models",
@@ -303,8 +326,10 @@ class CodexProvider(BaseProvider):
         status, headers, content = self._fetch(
             build, timeout=timeout, api_base=api_base, client=client
         )
-        if status == 304 and catalog.is_live():
+        base = self.api_base(api_base)
+        if status == 304 and catalog.etag:
             catalog.touch()
+            self._save_catalog(base, catalog, version)  # still current: saved anew
             return
         try:
             body = json.loads(content)
@@ -312,6 +337,18 @@ class CodexProvider(BaseProvider):
             raise UpstreamError("the Codex backend's /models answer is not JSON") from None
         if catalog.update(body, etag=headers.get("etag", ""), source=f"live /models ({version})"):
             self._register_rows(catalog.models())
+            self._save_catalog(base, catalog, version)
+
+    @staticmethod
+    def _save_catalog(api_base: str, catalog: CodexCatalog, version: str) -> None:
+        """Keep a live catalog for the next process (blocking: never on the event loop;
+        the background refresh and ``list_models`` run in threads or sync code)."""
+        _models_snapshot.save(
+            "codex",
+            api_base,
+            catalog.models(),
+            {"etag": catalog.etag, "client_version": version},
+        )
 
     def describe_models(self, models: list[dict[str, Any]]) -> list[str]:
         """One line per model for ``litellm-codex models openai-codex``."""

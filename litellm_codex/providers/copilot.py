@@ -442,13 +442,12 @@ class CopilotProvider(BaseProvider):
 
     def _read_snapshot(self, base: str) -> None:
         """Adopt the disk snapshot of ``base`` (once per process and base, blocking I/O)."""
-        found = _models_snapshot.load(base)
+        found = _models_snapshot.load("copilot", base)
         if found is not None:  # too old to route is still a fallback when /models fails
-            age, data = found
             with self._models_lock:
                 if base in self._models:  # a live answer came first
                     return
-            self._remember(base, _by_id(data), live=False, age=age)
+            self._remember(base, _by_id(found.entries), live=False, age=found.age)
 
     def _revalidate_soon(self, base: str, cached: _ModelList, access: Access) -> None:
         """Fetch ``/models`` again in a daemon thread when ``cached`` is older than the TTL
@@ -481,7 +480,7 @@ class CopilotProvider(BaseProvider):
         entries = _by_id(data)
         self._remember(base, entries)
         if save and entries:
-            _models_snapshot.save(base, list(entries.values()))
+            _models_snapshot.save("copilot", base, list(entries.values()))
         return entries
 
     def _entries(
@@ -526,7 +525,7 @@ class CopilotProvider(BaseProvider):
             return self._fallback(base)
         entries = self._keep(base, response.json(), save=False)
         if entries:
-            await asyncio.to_thread(_models_snapshot.save, base, list(entries.values()))
+            await asyncio.to_thread(_models_snapshot.save, "copilot", base, list(entries.values()))
         return entries
 
     def _fallback(self, base: str) -> dict[str, dict[str, Any]]:

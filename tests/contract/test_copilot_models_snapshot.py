@@ -49,7 +49,7 @@ def new_process() -> None:
 
 
 def snapshot_file(sim: CopilotSimulator) -> Path:
-    return _models_snapshot.path_for(sim.api_base)
+    return _models_snapshot.path_for("copilot", sim.api_base)
 
 
 def age_snapshot(sim: CopilotSimulator, seconds: float) -> None:

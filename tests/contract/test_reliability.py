@@ -638,7 +638,7 @@ def test_copilot_forget_models_asks_again(copilot: CopilotSimulator) -> None:
     litellm.completion(model=COPILOT, messages=HI, timeout=10)
     litellm.completion(model=COPILOT, messages=HI, timeout=10)
     assert len(copilot.calls_to("/models", "GET")) == 1
-    _models_snapshot.path_for(copilot.api_base).unlink()
+    _models_snapshot.path_for("copilot", copilot.api_base).unlink()
     litellm_codex.github_copilot.forget_models()
     litellm.completion(model=COPILOT, messages=HI, timeout=10)
     assert len(copilot.calls_to("/models", "GET")) == 2
