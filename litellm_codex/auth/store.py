@@ -377,17 +377,18 @@ class KeyringStore:
 
     def _call(self, provider: str, what: str, fn: Any, *args: Any) -> Any:
         try:
-            try:
-                return fn(*args)
-            except Exception as exc:
-                if not _transient(exc):
-                    raise
+            for delay in _TRANSIENT_RETRY_DELAYS:
+                try:
+                    return fn(*args)
+                except Exception as exc:
+                    if not _transient(exc):
+                        raise
                 # Secret Service: an item found by a search was removed before we used it
                 # (another writer cleaning up an old generation), or the D-Bus connection
-                # could not be set up in time on a loaded machine. One more try sees the
+                # could not be set up in time on a loaded machine. Another try sees the
                 # collection as it is now.
-                time.sleep(0.05)
-                return fn(*args)
+                time.sleep(delay)
+            return fn(*args)
         except StoreError:
             raise
         except Exception as exc:  # keyring errors, D-Bus errors, locked collections...
@@ -511,8 +512,13 @@ def _item_vanished(exc: BaseException) -> bool:
     return type(exc).__name__ == "ItemNotFoundException"
 
 
+#: Pauses before each retry of a transient keyring error (then one last try): a quarter of
+#: a second in all, for a D-Bus connection that fails to set up while the machine is busy.
+_TRANSIENT_RETRY_DELAYS = (0.05, 0.2)
+
+
 def _transient(exc: BaseException) -> bool:
-    """Errors worth one retry: a vanished item, or a D-Bus connection that failed to set up
+    """Errors worth retrying: a vanished item, or a D-Bus connection that failed to set up
     (jeepney's ``InitError``, secretstorage's ``SecretServiceNotAvailableException``)."""
     return _item_vanished(exc) or type(exc).__name__ in (
         "InitError",

@@ -303,7 +303,7 @@ def test_reader_never_sees_a_half_written_set(backend: Any, account: str) -> Non
                 return
             # Keep reading between writes without flooding the Secret Service daemon with
             # new D-Bus connections (under CPU pressure a flood makes its setup time out).
-            stop.wait(0.002)
+            stop.wait(0.01)
 
     thread = threading.Thread(target=reader)
     thread.start()
@@ -757,3 +757,42 @@ def test_replace_retries_sharing_violations_on_windows(
     monkeypatch.setattr(store_mod, "_WINDOWS", False)
     with pytest.raises(StoreError, match="denied"):
         FileStore(path).save("openai-codex", {"v": 2})
+
+
+class InitError(Exception):
+    """Named like jeepney's: a D-Bus connection that could not be set up."""
+
+
+class FlakyKeyring(FileKeyring):
+    """A :class:`FileKeyring` whose next ``failures`` reads fail with :class:`InitError`."""
+
+    def __init__(self, path: Path, failures: int) -> None:
+        super().__init__(path)
+        self.failures = failures
+        self.reads = 0
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.reads += 1
+        if self.failures > 0:
+            self.failures -= 1
+            raise InitError("could not connect to the session bus")
+        return super().get_password(service, username)
+
+
+@pytest.mark.parametrize(("failures", "ok"), [(1, True), (2, True), (20, False)])
+def test_a_busy_secret_service_is_retried_a_few_times(
+    tmp_path: Path, failures: int, ok: bool
+) -> None:
+    # Each keyring call is tried 3 times (pauses 0.05, 0.2 s); a load whose reads keep
+    # failing is given up on (after its own 5 attempts) with a StoreError.
+    FileKeyring(tmp_path / "k.json").set_password(
+        "litellm-codex:openai-codex", "default", json.dumps({"plain": 1})
+    )
+    backend = FlakyKeyring(tmp_path / "k.json", failures)
+    store = KeyringStore(backend)
+    if ok:
+        assert store.load("openai-codex") == {"plain": 1}
+    else:
+        with pytest.raises(StoreError, match="InitError"):
+            store.load("openai-codex")
+    assert backend.reads == (failures + 1 if ok else 15)
