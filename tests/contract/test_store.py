@@ -206,7 +206,6 @@ def test_repr_has_no_secret(opener: Opener) -> None:
 KEYRING_BACKENDS = [
     "keyring-file",
     pytest.param("keyring-secret-service", marks=pytest.mark.keyring),
-    "redis",
 ]
 
 
